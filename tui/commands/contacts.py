@@ -1,0 +1,272 @@
+"""Contact commands: add, show, list, search, edit, delete (CLI contract of issue 2)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import click
+
+from tui.context import KithContext, pass_kith
+from tui.errors import Cancelled, ConfirmationRequired
+from tui.output import contact_lines, emit_json, short_id, table
+from tui.safe_text import safe
+from vault.api import Vault
+from vault.errors import NotFound
+from vault.model import Contact, ContactDraft, Email, Phone
+from vault.search import Entry, SearchIndex, fold
+from vault.validate import (
+    check_region,
+    normalize_draft,
+    normalize_email,
+    normalize_phone,
+    parse_address,
+    parse_field_assignment,
+    split_label,
+)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _region(vault: Vault, region: str | None) -> str:
+    return check_region(region) if region else vault.region
+
+
+def _emails(values: tuple[str, ...]) -> tuple[Email, ...]:
+    return tuple(Email(*split_label(v)) for v in values)
+
+
+def _phones(values: tuple[str, ...]) -> tuple[Phone, ...]:
+    return tuple(Phone(*split_label(v)) for v in values)
+
+
+@click.command()
+@click.option("--name", required=True, help="Display name.")
+@click.option("--given-name", default="", help="Given (first) name.")
+@click.option("--family-name", default="", help="Family (last) name.")
+@click.option("--email", "emails", multiple=True, help="Email; 'work:' etc. sets a label.")
+@click.option("--phone", "phones", multiple=True, help="Phone; national numbers use --region.")
+@click.option(
+    "--address", "addresses", multiple=True, help="'street; city; region; postcode; country'."
+)
+@click.option("--org", default="", help="Organization.")
+@click.option("--role", default="", help="Role or job title.")
+@click.option("--language", "languages", multiple=True, help="A language spoken.")
+@click.option("--note", default="", help="Free-text notes.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--field", "custom", multiple=True, help="Custom field KEY=VALUE (repeatable).")
+@click.option("--region", default=None, help="Region for national phone numbers (e.g. FR).")
+@json_option
+@pass_kith
+def add(
+    kith: KithContext,
+    name: str,
+    given_name: str,
+    family_name: str,
+    emails: tuple[str, ...],
+    phones: tuple[str, ...],
+    addresses: tuple[str, ...],
+    org: str,
+    role: str,
+    languages: tuple[str, ...],
+    note: str,
+    tags: tuple[str, ...],
+    custom: tuple[str, ...],
+    region: str | None,
+    as_json: bool,
+) -> None:
+    """Add a contact and print its id."""
+    draft = ContactDraft(
+        name=name,
+        given_name=given_name,
+        family_name=family_name,
+        emails=_emails(emails),
+        phones=_phones(phones),
+        addresses=tuple(parse_address(a) for a in addresses),
+        org=org,
+        role=role,
+        languages=languages,
+        notes=note,
+        tags=tags,
+        fields=tuple(parse_field_assignment(f) for f in custom),
+    )
+    vault = kith.unlock()
+    contact = vault.contacts.add(normalize_draft(draft, _region(vault, region), strict=True))
+    if as_json:
+        emit_json(contact.to_json())
+    else:
+        click.echo(short_id(contact.id))
+
+
+@click.command()
+@click.argument("contact_id")
+@json_option
+@pass_kith
+def show(kith: KithContext, contact_id: str, as_json: bool) -> None:
+    """Show one contact (any unique id prefix)."""
+    contact = kith.unlock().contacts.get(contact_id)
+    if as_json:
+        emit_json(contact.to_json())
+    else:
+        click.echo("\n".join(contact_lines(contact)))
+
+
+def _print_entries(vault: Vault, entries: list[Entry], as_json: bool) -> None:
+    if as_json:
+        repo = vault.contacts
+        emit_json([repo.get_by_id(bytes.fromhex(e.id)).to_json() for e in entries])
+        return
+    rows = [(short_id(e.id), e.name, e.org, e.locality, ", ".join(e.tags)) for e in entries]
+    click.echo("\n".join(table(rows, ("ID", "NAME", "ORGANIZATION", "CITY", "TAGS"))))
+    click.echo(f"{len(entries)} contact(s)", err=True)
+
+
+def _index(vault: Vault) -> SearchIndex:
+    total = vault.contacts.count()
+    if total < 5000 or not sys.stderr.isatty():
+        return vault.search_index()
+    with click.progressbar(length=total, label="Decrypting", file=sys.stderr) as bar:
+        state = {"done": 0}
+
+        def step(done: int, _total: int) -> None:
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        return vault.search_index(progress=step)
+
+
+@click.command(name="list")
+@click.option("--tag", default=None, help="Only contacts with this tag.")
+@click.option("--sort", type=click.Choice(["name", "updated"]), default="name", show_default=True)
+@json_option
+@pass_kith
+def list_contacts(kith: KithContext, tag: str | None, sort: str, as_json: bool) -> None:
+    """List contacts, sorted by name."""
+    vault = kith.unlock()
+    _print_entries(vault, _index(vault).entries(tag=tag, sort=sort), as_json)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--tag", default=None, help="Only contacts with this tag.")
+@json_option
+@pass_kith
+def search(kith: KithContext, query: str, tag: str | None, as_json: bool) -> None:
+    """Search names, emails, phones, organizations, cities and tags."""
+    vault = kith.unlock()
+    _print_entries(vault, _index(vault).search(query, tag=tag), as_json)
+
+
+def _without(values: tuple[str, ...], remove: tuple[str, ...], what: str) -> tuple[str, ...]:
+    kept = list(values)
+    for item in remove:
+        matches = [v for v in kept if fold(v) == fold(item)]
+        if not matches:
+            raise NotFound(f"(the contact has no such {what})")
+        kept = [v for v in kept if v not in matches]
+    return tuple(kept)
+
+
+@click.command()
+@click.argument("contact_id")
+@click.option("--name", default=None)
+@click.option("--given-name", default=None)
+@click.option("--family-name", default=None)
+@click.option("--add-email", multiple=True)
+@click.option("--remove-email", multiple=True)
+@click.option("--add-phone", multiple=True)
+@click.option("--remove-phone", multiple=True)
+@click.option("--add-address", multiple=True, help="'street; city; region; postcode; country'.")
+@click.option("--org", default=None)
+@click.option("--role", default=None)
+@click.option("--note", default=None, help="Replace the notes.")
+@click.option("--add-tag", multiple=True)
+@click.option("--remove-tag", multiple=True)
+@click.option("--field", "custom", multiple=True, help="KEY=VALUE; an empty VALUE removes KEY.")
+@click.option("--region", default=None, help="Region for national phone numbers.")
+@json_option
+@pass_kith
+def edit(
+    kith: KithContext,
+    contact_id: str,
+    name: str | None,
+    given_name: str | None,
+    family_name: str | None,
+    add_email: tuple[str, ...],
+    remove_email: tuple[str, ...],
+    add_phone: tuple[str, ...],
+    remove_phone: tuple[str, ...],
+    add_address: tuple[str, ...],
+    org: str | None,
+    role: str | None,
+    note: str | None,
+    add_tag: tuple[str, ...],
+    remove_tag: tuple[str, ...],
+    custom: tuple[str, ...],
+    region: str | None,
+    as_json: bool,
+) -> None:
+    """Change a contact; only what you name changes."""
+    vault = kith.unlock()
+    repo = vault.contacts
+    record_id = repo.resolve(contact_id)
+    current = repo.get_by_id(record_id)
+    draft = current.draft()
+    where = _region(vault, region)
+    removed_emails = {
+        normalize_email(e, position=i).value.casefold() for i, e in enumerate(remove_email, 1)
+    }
+    if removed_emails - {e.value.casefold() for e in draft.emails}:
+        raise NotFound("(the contact has no such email)")
+    removed_phones = {
+        normalize_phone(p, where, strict=True, position=i).value
+        for i, p in enumerate(remove_phone, 1)
+    }
+    if removed_phones - {p.value for p in draft.phones}:
+        raise NotFound("(the contact has no such phone)")
+    fields = dict(draft.fields)
+    for key, value in (parse_field_assignment(f) for f in custom):
+        if value:
+            fields[key] = value
+        else:
+            fields.pop(key, None)
+    changed = replace(
+        draft,
+        name=draft.name if name is None else name,
+        given_name=draft.given_name if given_name is None else given_name,
+        family_name=draft.family_name if family_name is None else family_name,
+        emails=tuple(e for e in draft.emails if e.value.casefold() not in removed_emails)
+        + _emails(add_email),
+        phones=tuple(p for p in draft.phones if p.value not in removed_phones) + _phones(add_phone),
+        addresses=draft.addresses + tuple(parse_address(a) for a in add_address),
+        org=draft.org if org is None else org,
+        role=draft.role if role is None else role,
+        notes=draft.notes if note is None else note,
+        tags=_without(draft.tags, remove_tag, "tag") + add_tag,
+        fields=tuple(fields.items()),
+    )
+    contact = repo.update(record_id, normalize_draft(changed, where, strict=True))
+    if as_json:
+        emit_json(contact.to_json())
+    else:
+        click.echo(short_id(contact.id))
+
+
+@click.command()
+@click.argument("contact_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_kith
+def delete(kith: KithContext, contact_id: str, yes: bool) -> None:
+    """Delete a contact for good (its key is destroyed: this cannot be undone)."""
+    vault = kith.unlock()
+    repo = vault.contacts
+    record_id = repo.resolve(contact_id)
+    contact: Contact = repo.get_by_id(record_id)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfirmationRequired
+        prompt = f"Delete {safe(contact.display_name())!r} for good? Its key is destroyed"
+        if not click.confirm(prompt, err=True):
+            raise Cancelled
+    repo.delete([record_id])
+    click.echo(f"deleted {short_id(contact.id)}", err=True)

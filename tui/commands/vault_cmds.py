@@ -1,0 +1,105 @@
+"""Vault commands: init, passwd, info, burn."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from tui.context import KithContext, pass_kith
+from tui.errors import Cancelled, ConfirmationRequired
+from tui.output import emit_json
+from vault.api import BURN_LIMITS, DEFAULT_REGION, Vault, burn
+from vault.crypto import kdf
+
+
+def weak_kdf_allowed() -> bool:
+    """Tests (and only tests) may create vaults below the KDF floor: KITH_ALLOW_WEAK_KDF=1."""
+    return os.environ.get("KITH_ALLOW_WEAK_KDF") == "1"
+
+
+def chosen_params(memory_mib: int | None, time_cost: int | None) -> kdf.KdfParams | None:
+    """Explicit Argon2id parameters, or None to calibrate."""
+    if memory_mib is None and time_cost is None:
+        return None
+    return kdf.KdfParams(
+        memory_kib=(memory_mib or kdf.START.memory_kib // 1024) * 1024,
+        time_cost=time_cost or kdf.START.time_cost,
+        parallelism=kdf.START.parallelism,
+    )
+
+
+@click.command()
+@click.option("--kdf-memory", "memory_mib", type=click.IntRange(1, 4096), help="Argon2id MiB.")
+@click.option("--kdf-time", "time_cost", type=click.IntRange(1, 16), help="Argon2id passes.")
+@click.option("--region", default=DEFAULT_REGION, show_default=True, help="Default phone region.")
+@pass_kith
+def init(kith: KithContext, memory_mib: int | None, time_cost: int | None, region: str) -> None:
+    """Create a new vault."""
+    params = chosen_params(memory_mib, time_cost)
+    if params is not None:
+        kdf.check_creatable(params, allow_weak=weak_kdf_allowed())
+    passphrase = kith.passphrases.read_new(kith.passphrases.file)
+    if params is None:
+        click.echo("Calibrating Argon2id for this machine...", err=True)
+        params, seconds = kdf.calibrate()
+        click.echo(f"{params.describe()} takes {seconds:.2f} s here.", err=True)
+    vault = Vault.create(
+        kith.vault_dir, passphrase, params=params, allow_weak=weak_kdf_allowed(), region=region
+    )
+    kith.opened.append(vault)
+    click.echo(f"Created a vault in {kith.vault_dir} ({params.describe()}).", err=True)
+    click.echo(vault.vault_id.hex())
+
+
+@click.command()
+@click.option("--new-passphrase-file", default=None, help="Read the new passphrase from FILE.")
+@pass_kith
+def passwd(kith: KithContext, new_passphrase_file: str | None) -> None:
+    """Change the passphrase (rewraps the vault key; the data is untouched)."""
+    old = kith.passphrases.read()
+    vault = Vault.open(kith.vault_dir, old)
+    kith.opened.append(vault)
+    new = kith.passphrases.read_new(new_passphrase_file)
+    vault.change_passphrase(old, new, allow_weak=weak_kdf_allowed())
+    click.echo("Passphrase changed.", err=True)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_kith
+def info(kith: KithContext, as_json: bool) -> None:
+    """Show the vault's id, format, KDF parameters and counts (no secrets)."""
+    facts = kith.unlock().info()
+    if as_json:
+        emit_json(facts)
+        return
+    kdf_facts = facts["kdf"]
+    click.echo(f"vault     {facts['path']}")
+    click.echo(f"id        {facts['vault_id']}")
+    click.echo(f"format    {facts['format_version']} (Kith {facts['app_version']})")
+    click.echo(
+        f"kdf       argon2id m={kdf_facts['memory_kib'] // 1024} MiB "
+        f"t={kdf_facts['time_cost']} p={kdf_facts['parallelism']}"
+    )
+    click.echo(f"sqlcipher {facts['cipher_version']}")
+    click.echo(f"region    {facts['region']}")
+    for name, count in facts["counts"].items():
+        click.echo(f"{name:<9} {count}")
+
+
+@click.command(name="burn")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_kith
+def burn_cmd(kith: KithContext, yes: bool) -> None:
+    """Destroy the vault now: keys first, then every file. No passphrase needed."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfirmationRequired
+        typed = click.prompt("Type BURN to destroy this vault for good", err=True, default="")
+        if typed != "BURN":
+            raise Cancelled
+    burn(kith.vault_dir)
+    click.echo("Vault burned.", err=True)
+    click.echo(BURN_LIMITS, err=True)

@@ -1,0 +1,42 @@
+"""What every command shares: where the vault is, where passphrases come from, how to unlock."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+import platformdirs
+
+from tui.passphrase import PassphraseSource
+from vault.api import Vault
+
+
+def default_vault_dir() -> Path:
+    """``$KITH_VAULT``, else the platform's user data directory for Kith."""
+    env = os.environ.get("KITH_VAULT")
+    return Path(env) if env else Path(platformdirs.user_data_dir("kith"))
+
+
+@dataclass
+class KithContext:
+    """Per-invocation state, stored as click's ``ctx.obj``."""
+
+    vault_dir: Path
+    passphrases: PassphraseSource
+    opened: list[Vault] = field(default_factory=list)
+
+    def unlock(self) -> Vault:
+        """Read the passphrase and unlock; the vault is locked again when the command ends."""
+        vault = Vault.open(self.vault_dir, self.passphrases.read())
+        self.opened.append(vault)
+        return vault
+
+    def close(self) -> None:
+        """Lock every vault this invocation opened."""
+        while self.opened:
+            self.opened.pop().lock()
+
+
+pass_kith = click.make_pass_decorator(KithContext)

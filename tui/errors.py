@@ -1,0 +1,27 @@
+"""Errors raised by the interface layer itself (the vault's own tree is ``vault.errors``).
+
+The docstring of each class is what the user reads; the exit code follows the CLI contract:
+0 ok, 1 other error, 2 usage, 3 cannot unlock, 4 not found, 5 invalid input, 6 integrity.
+"""
+
+from __future__ import annotations
+
+from vault.errors import InvalidInput, KithError
+
+
+class PassphraseMismatch(InvalidInput):
+    """The two passphrases you typed differ."""
+
+
+class PassphraseUnreadable(InvalidInput):
+    """Cannot read the passphrase file: it must be UTF-8 text, at most 64 KiB."""
+
+
+class ConfirmationRequired(KithError):
+    """This needs a confirmation: run it on a terminal, or pass --yes."""
+
+    exit_code = 2
+
+
+class Cancelled(KithError):
+    """Cancelled; nothing was changed."""

@@ -1,0 +1,271 @@
+"""The vault as the rest of Kith sees it: create, unlock, use, lock, burn.
+
+    Vault.create(dir, passphrase)  -> an unlocked Vault (calibrated Argon2id unless told)
+    Vault.open(dir, passphrase)    -> an unlocked Vault, or CannotUnlock / NoVault
+    vault.contacts                 -> ContactRepository
+    vault.search_index()           -> SearchIndex (built on first use, or in the background)
+    vault.change_passphrase(new)   -> rewraps the VMK in the header only
+    vault.lock()                   -> closes the database and drops every key reference
+    burn(dir)                      -> destroys both header copies first, then the rest
+
+Passphrases are text normalized to NFC and encoded as UTF-8, so the same words typed on two
+keyboards (composed or decomposed accents) unlock the same vault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from vault import header, schema, segments
+from vault.contacts import ContactRepository
+from vault.crypto import aead, kdf
+from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
+from vault.keyring import Keyring, sqlcipher_key
+from vault.records import RecordStore
+from vault.search import SearchIndex
+from vault.store import DB_NAME, Store
+from vault.validate import check_region
+
+Passphrase = str | bytes
+APP_VERSION = "0.1.0"
+DEFAULT_REGION = "US"
+
+# What burn cannot do, in the words the CLI and TUI show.
+BURN_LIMITS = (
+    "Burn destroyed the vault's keys and removed its files. It cannot reach: copies of the vault "
+    "or backups made earlier (including disk images and cloud syncs of this folder), data a peer "
+    "already received, or old blocks a flash drive (SSD, USB stick, phone) keeps internally after "
+    "an overwrite (wear levelling)."
+)
+
+
+def passphrase_bytes(passphrase: Passphrase) -> bytes:
+    """NFC-normalized UTF-8 bytes of a passphrase; empty passphrases are refused."""
+    import unicodedata
+
+    raw = passphrase if isinstance(passphrase, bytes) else unicodedata.normalize(
+        "NFC", passphrase
+    ).encode("utf-8")
+    if not raw:
+        raise InvalidInput("(the passphrase is empty)")
+    return raw
+
+
+def is_vault(directory: Path) -> bool:
+    """True if ``directory`` holds a vault header."""
+    return (directory / header.HEADER_NAME).exists() or (directory / header.BACKUP_NAME).exists()
+
+
+class Vault:
+    """One unlocked vault. Not usable after ``lock()``."""
+
+    def __init__(self, directory: Path, hdr: header.Header, vmk: bytes) -> None:
+        self.path = directory
+        self.header = hdr
+        self.vault_id = hdr.vault_id
+        self.keyring = Keyring(vmk, hdr.vault_id)
+        self.store: Store | None = Store(directory / DB_NAME, sqlcipher_key(vmk, hdr.vault_id))
+        schema.migrate(self.store)
+        self.records = RecordStore(self.store, self.keyring)
+        self._private: bytes | None = None
+        self._index: SearchIndex | None = None
+        self._index_lock = threading.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        directory: Path,
+        passphrase: Passphrase,
+        *,
+        params: kdf.KdfParams | None = None,
+        allow_weak: bool = False,
+        region: str = DEFAULT_REGION,
+    ) -> Vault:
+        """Create a vault in ``directory`` (new or empty) and return it unlocked."""
+        secret = passphrase_bytes(passphrase)
+        region = check_region(region)
+        if is_vault(directory):
+            raise VaultExists
+        if params is None:
+            params, _ = kdf.calibrate()
+        kdf.check_creatable(params, allow_weak=allow_weak)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if any(directory.iterdir()):
+            raise VaultExists("(the folder is not empty)")
+        os.chmod(directory, stat.S_IRWXU)
+        vault_id = os.urandom(header.ID_BYTES)
+        vmk = aead.random_key()
+        hdr = header.wrap(vmk, secret, params, vault_id)
+        header.write(directory, hdr)
+        vault = cls(directory, hdr, vmk)
+        segments.create(vault.live_store, vault.keyring, segments.PRIVATE, "private")
+        vault.set_setting("region", region)
+        return vault
+
+    @classmethod
+    def open(cls, directory: Path, passphrase: Passphrase) -> Vault:
+        """Unlock the vault in ``directory``."""
+        secret = passphrase_bytes(passphrase)
+        if not is_vault(directory):
+            raise NoVault
+        hdr, vmk = header.unlock(directory, secret)
+        return cls(directory, hdr, vmk)
+
+    def lock(self) -> None:
+        """Close the database and drop keys and the search index."""
+        if self._index is not None:
+            self._index.clear()
+            self._index = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.keyring.forget()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock()
+
+    @property
+    def live_store(self) -> Store:
+        """The open store, or ``VaultLocked``."""
+        if self.store is None:
+            raise VaultLocked
+        return self.store
+
+    # -- data ----------------------------------------------------------------------------------
+
+    @property
+    def private_segment(self) -> bytes:
+        """This vault's private segment id."""
+        if self._private is None:
+            self._private = segments.private_id(self.live_store)
+        return self._private
+
+    @property
+    def contacts(self) -> ContactRepository:
+        """The contact repository."""
+        repo = ContactRepository(self.records, self.private_segment)
+        repo.segment_names = segments.names(self.live_store, self.keyring)
+        return repo
+
+    def setting(self, key: str, default: str = "") -> str:
+        """One vault setting (not secret: stored in the encrypted database)."""
+        row = self.live_store.one("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(row[0]) if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Set one vault setting."""
+        self.live_store.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def region(self) -> str:
+        """The default phone region for national numbers."""
+        return self.setting("region", DEFAULT_REGION)
+
+    def search_index(
+        self, *, progress: Callable[[int, int], None] | None = None
+    ) -> SearchIndex:
+        """The search index, decrypting every contact into memory on first call."""
+        with self._index_lock:
+            if self._index is None:
+                index = SearchIndex()
+                total = self.contacts.count()
+                batch: list[Any] = []
+                done = 0
+                for contact in self.contacts.all():
+                    batch.append(contact)
+                    if len(batch) >= 1000:
+                        index.add_many(batch)
+                        done += len(batch)
+                        batch = []
+                        if progress:
+                            progress(done, total)
+                index.add_many(batch)
+                index.complete = True
+                self._index = index
+            return self._index
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def change_passphrase(
+        self,
+        old: Passphrase,
+        new: Passphrase,
+        *,
+        params: kdf.KdfParams | None = None,
+        allow_weak: bool = False,
+    ) -> None:
+        """Rewrap the VMK under a new passphrase (new salt); the database is untouched."""
+        old_secret, new_secret = passphrase_bytes(old), passphrase_bytes(new)
+        _, vmk = header.unlock(self.path, old_secret)
+        chosen = params or self.header.params
+        kdf.check_creatable(chosen, allow_weak=allow_weak)
+        self.header = header.wrap(vmk, new_secret, chosen, self.vault_id)
+        header.write(self.path, self.header)
+
+    def info(self) -> dict[str, Any]:
+        """Public facts about the vault: no secrets, no contact data."""
+        store = self.live_store
+        params = self.header.params
+        return {
+            "path": str(self.path),
+            "vault_id": self.vault_id.hex(),
+            "format_version": self.header.version,
+            "app_version": APP_VERSION,
+            "kdf": {
+                "algorithm": "argon2id",
+                "memory_kib": params.memory_kib,
+                "time_cost": params.time_cost,
+                "parallelism": params.parallelism,
+            },
+            "cipher_version": str(store.pragma("cipher_version")),
+            "region": self.region,
+            "counts": {
+                "contacts": self.records.count("contact"),
+                "segments": int((store.one("SELECT count(*) FROM segments") or (0,))[0]),
+            },
+        }
+
+
+def burn(directory: Path) -> list[str]:
+    """Destroy a vault: both header copies first (overwritten, synced, unlinked), then the rest.
+
+    Once the headers are gone the VMK exists nowhere, so the database is undecryptable even if
+    its blocks survive. Returns the names of the files removed.
+    """
+    if not is_vault(directory):
+        raise NoVault
+    removed: list[str] = []
+    for name in (header.HEADER_NAME, header.BACKUP_NAME):
+        path = directory / name
+        with contextlib.suppress(FileNotFoundError):
+            size = path.stat().st_size
+            with open(path, "r+b") as handle:
+                handle.write(os.urandom(max(size, header.HEADER_SIZE)))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+            removed.append(name)
+    header.fsync_directory(directory)
+    for path in sorted(directory.rglob("*"), reverse=True):
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()
+        removed.append(str(path.relative_to(directory)))
+    directory.rmdir()
+    return removed

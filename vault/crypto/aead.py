@@ -1,0 +1,122 @@
+"""Sealing and opening bytes with XChaCha20-Poly1305, the one AEAD Kith uses at rest.
+
+Layout of a sealed value (suite 1)::
+
+    +-------+----------------------+------------------------------+----------+
+    | suite | nonce (24, random)   | ciphertext of pad(plaintext) | tag (16) |
+    | 0x01  |                      |                              |          |
+    +-------+----------------------+------------------------------+----------+
+
+Rules and reasons:
+- The nonce is 24 random bytes from the OS for every seal: XChaCha's 192-bit nonce makes random
+  nonces safe for far more messages than one key will ever see, so no counter state can be lost.
+- The suite byte is authenticated (it is part of the associated data) so a future suite cannot be
+  swapped in under an old ciphertext.
+- Every failure (short input, unknown suite, bad tag, wrong key, wrong AD) is one
+  ``IntegrityError``: callers and users get no oracle about which part was wrong.
+- ``pad`` uses ISO/IEC 7816-4 padding (0x80 then zeros) to the next multiple of ``bucket`` bytes,
+  so the length of a name or a phone number leaks only its 32-byte bucket.
+"""
+
+from __future__ import annotations
+
+import os
+
+from nacl import bindings as sodium
+from nacl.exceptions import CryptoError
+
+from vault.errors import IntegrityError
+
+SUITE_XCHACHA20_POLY1305 = 1
+KEY_BYTES = 32
+NONCE_BYTES = 24
+TAG_BYTES = 16
+OVERHEAD = 1 + NONCE_BYTES + TAG_BYTES
+PAD_BUCKET = 32
+
+
+def random_key() -> bytes:
+    """A fresh 32-byte key from the OS CSPRNG."""
+    return os.urandom(KEY_BYTES)
+
+
+def pad(data: bytes, bucket: int = PAD_BUCKET) -> bytes:
+    """Append 0x80 and zeros up to the next multiple of ``bucket`` (always at least one byte)."""
+    padded_len = (len(data) // bucket + 1) * bucket
+    return data + b"\x80" + b"\x00" * (padded_len - len(data) - 1)
+
+
+def unpad(data: bytes) -> bytes:
+    """Remove ISO/IEC 7816-4 padding; anything malformed is an ``IntegrityError``."""
+    end = data.rfind(b"\x80")
+    if end < 0 or data[end + 1 :].strip(b"\x00") or len(data) % PAD_BUCKET:
+        raise IntegrityError
+    return data[:end]
+
+
+def encrypt(key: bytes, plaintext: bytes, ad: bytes, *, nonce: bytes | None = None) -> bytes:
+    """XChaCha20-Poly1305 without padding: ``suite | nonce | ciphertext | tag``.
+
+    ``nonce`` exists only so golden-vector tests can pin the output; production callers never
+    pass it.
+    """
+    if len(key) != KEY_BYTES:
+        raise ValueError("key must be 32 bytes")
+    nonce = os.urandom(NONCE_BYTES) if nonce is None else nonce
+    suite = bytes([SUITE_XCHACHA20_POLY1305])
+    body: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        plaintext, suite + ad, nonce, key
+    )
+    return suite + nonce + body
+
+
+def decrypt(key: bytes, sealed: bytes, ad: bytes) -> bytes:
+    """Open what ``encrypt`` made; any failure is one ``IntegrityError``."""
+    if len(sealed) < OVERHEAD or sealed[0] != SUITE_XCHACHA20_POLY1305 or len(key) != KEY_BYTES:
+        raise IntegrityError
+    nonce = sealed[1 : 1 + NONCE_BYTES]
+    try:
+        plain: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            sealed[1 + NONCE_BYTES :], sealed[:1] + ad, nonce, key
+        )
+    except CryptoError:
+        raise IntegrityError from None
+    return plain
+
+
+def seal(key: bytes, plaintext: bytes, ad: bytes, *, nonce: bytes | None = None) -> bytes:
+    """Pad to a 32-byte bucket, then ``encrypt``: the format of every sealed field."""
+    return encrypt(key, pad(plaintext), ad, nonce=nonce)
+
+
+def open_sealed(key: bytes, sealed: bytes, ad: bytes) -> bytes:
+    """Inverse of ``seal``; the tag is checked before the padding is looked at."""
+    return unpad(decrypt(key, sealed, ad))
+
+
+def raw_xchacha_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, ad: bytes) -> bytes:
+    """The bare primitive, for known-answer tests (Wycheproof) only."""
+    try:
+        plain: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            ciphertext_and_tag, ad, nonce, key
+        )
+    except CryptoError:
+        raise IntegrityError from None
+    return plain
+
+
+def raw_xchacha_encrypt(key: bytes, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
+    """The bare primitive, for known-answer tests (Wycheproof) only."""
+    out: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, nonce, key)
+    return out
+
+
+def raw_chacha_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, ad: bytes) -> bytes:
+    """IETF ChaCha20-Poly1305 (12-byte nonce), for known-answer tests only."""
+    try:
+        plain: bytes = sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
+            ciphertext_and_tag, ad, nonce, key
+        )
+    except CryptoError:
+        raise IntegrityError from None
+    return plain

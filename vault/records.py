@@ -1,0 +1,299 @@
+"""The generic store of sealed records: contacts, interactions, events, relationships, notes.
+
+A record has an id (16 random bytes), a type, a home segment, a record data key (CDK) and
+fields. Each field value is sealed on its own under the CDK (``aead.seal``: padded to 32 bytes)::
+
+    AD = enc("kith/field/1", home segment id, record id, field name, field version)
+
+The CDK is stored only wrapped, once per segment the record belongs to::
+
+    wrapped_cdk = aead.encrypt(SK[segment, epoch], CDK,
+                               enc("kith/cdk/1", segment id, epoch, record id))
+
+Rules and reasons:
+- The AD binds a ciphertext to its record, field and version: moved to another row, field or an
+  older version, it fails to open (``IntegrityError``), so a database editor cannot swap values.
+- Writing a field bumps its version, so an old ciphertext replayed into the row fails too.
+- Deleting is crypto-shredding: the wrapped CDKs and sealed fields are deleted (zeroed by
+  ``secure_delete``) and the file is vacuumed; a copy of any sealed field left elsewhere (old
+  journal, peer, backup made before) can no longer be opened because no CDK exists.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from vault.crypto import aead
+from vault.encoding import enc
+from vault.errors import IntegrityError, InvalidInput, NotFound
+from vault.keyring import Keyring
+from vault.store import Store
+
+ID_BYTES = 16
+MAX_FIELD_BYTES = 1 << 20  # 1 MiB: larger values belong in attachments, not fields
+
+
+@dataclass(frozen=True)
+class Record:
+    """One opened record: every field decrypted and verified."""
+
+    id: bytes
+    type: str
+    home_segment: bytes
+    created: int
+    updated: int
+    fields: Mapping[str, bytes]
+    segments: tuple[bytes, ...] = ()
+    expires: int | None = None
+
+
+def field_ad(home_segment: bytes, record_id: bytes, name: str, version: int) -> bytes:
+    """The associated data of one sealed field."""
+    return enc("kith/field/1", home_segment, record_id, name, version)
+
+
+def cdk_ad(segment_id: bytes, epoch: int, record_id: bytes) -> bytes:
+    """The associated data of one wrapped CDK."""
+    return enc("kith/cdk/1", segment_id, epoch, record_id)
+
+
+class RecordStore:
+    """Create, open, change and shred sealed records in one ``Store``."""
+
+    def __init__(
+        self, store: Store, keyring: Keyring, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.keyring = keyring
+        self._now = clock
+
+    # -- segment keys --------------------------------------------------------------------------
+
+    def _current_key(self, segment_id: bytes) -> tuple[int, bytes]:
+        row = self.store.one(
+            "SELECT s.current_epoch, k.wrapped_key FROM segments s JOIN segment_keys k "
+            "ON k.segment_id = s.id AND k.epoch = s.current_epoch WHERE s.id = ?",
+            (segment_id,),
+        )
+        if row is None:
+            raise NotFound("(segment)")
+        epoch = int(row[0])
+        return epoch, self.keyring.load_segment_key(segment_id, epoch, row[1])
+
+    def _key_for(self, segment_id: bytes, epoch: int) -> bytes:
+        key = self.keyring.segment_key(segment_id, epoch)
+        if key is not None:
+            return key
+        row = self.store.one(
+            "SELECT wrapped_key FROM segment_keys WHERE segment_id = ? AND epoch = ?",
+            (segment_id, epoch),
+        )
+        if row is None:
+            raise IntegrityError("(a record's key is missing)")
+        return self.keyring.load_segment_key(segment_id, epoch, row[0])
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def create(
+        self,
+        record_type: str,
+        values: Mapping[str, bytes],
+        segment_id: bytes,
+        *,
+        record_id: bytes | None = None,
+        created: int | None = None,
+    ) -> bytes:
+        """Store a new record with a fresh CDK in ``segment_id``; returns its id."""
+        return self.create_many(record_type, [values], segment_id, ids=[record_id], created=created)[0]
+
+    def create_many(
+        self,
+        record_type: str,
+        batch: Iterable[Mapping[str, bytes]],
+        segment_id: bytes,
+        *,
+        ids: Iterable[bytes | None] | None = None,
+        created: int | None = None,
+    ) -> list[bytes]:
+        """Store many records in one transaction (import, benchmarks)."""
+        epoch, segment_key = self._current_key(segment_id)
+        now = int(self._now()) if created is None else created
+        record_rows: list[tuple[bytes, str, bytes, int, int]] = []
+        key_rows: list[tuple[bytes, bytes, int, bytes]] = []
+        field_rows: list[tuple[bytes, str, int, bytes]] = []
+        made: list[bytes] = []
+        id_iter = iter(ids) if ids is not None else None
+        for values in batch:
+            given = next(id_iter, None) if id_iter is not None else None
+            record_id = given or os.urandom(ID_BYTES)
+            cdk = aead.random_key()
+            record_rows.append((record_id, record_type, segment_id, now, now))
+            key_rows.append(
+                (record_id, segment_id, epoch, aead.encrypt(segment_key, cdk, cdk_ad(segment_id, epoch, record_id)))
+            )
+            for name, value in values.items():
+                _check_size(value)
+                field_rows.append(
+                    (record_id, name, 1, aead.seal(cdk, value, field_ad(segment_id, record_id, name, 1)))
+                )
+            made.append(record_id)
+        with self.store.transaction():
+            self.store.executemany(
+                "INSERT INTO records (id, type, home_segment, created, updated) VALUES (?,?,?,?,?)",
+                record_rows,
+            )
+            self.store.executemany(
+                "INSERT INTO record_keys (record_id, segment_id, epoch, wrapped_cdk) VALUES (?,?,?,?)",
+                key_rows,
+            )
+            self.store.executemany(
+                "INSERT INTO fields (record_id, name, version, sealed) VALUES (?,?,?,?)", field_rows
+            )
+        return made
+
+    def update(self, record_id: bytes, changes: Mapping[str, bytes | None]) -> None:
+        """Set (or with ``None`` remove) fields; each written field's version goes up by one."""
+        home, cdk = self._open_cdk(record_id)
+        versions = dict(
+            self.store.execute("SELECT name, version FROM fields WHERE record_id = ?", (record_id,))
+        )
+        with self.store.transaction():
+            for name, value in changes.items():
+                if value is None:
+                    self.store.execute(
+                        "DELETE FROM fields WHERE record_id = ? AND name = ?", (record_id, name)
+                    )
+                    continue
+                _check_size(value)
+                version = int(versions.get(name, 0)) + 1
+                sealed = aead.seal(cdk, value, field_ad(home, record_id, name, version))
+                self.store.execute(
+                    "INSERT INTO fields (record_id, name, version, sealed) VALUES (?,?,?,?) "
+                    "ON CONFLICT (record_id, name) DO UPDATE SET version = excluded.version, "
+                    "sealed = excluded.sealed",
+                    (record_id, name, version, sealed),
+                )
+            self.store.execute(
+                "UPDATE records SET updated = ? WHERE id = ?", (int(self._now()), record_id)
+            )
+
+    def shred(self, record_ids: Iterable[bytes], *, vacuum: bool = True) -> int:
+        """Crypto-shred records: keys and fields deleted (zeroed), then the file vacuumed."""
+        ids = list(record_ids)
+        with self.store.transaction():
+            for record_id in ids:
+                self.store.execute("DELETE FROM record_keys WHERE record_id = ?", (record_id,))
+                self.store.execute("DELETE FROM fields WHERE record_id = ?", (record_id,))
+                self.store.execute("DELETE FROM records WHERE id = ?", (record_id,))
+        if vacuum and ids:
+            self.store.vacuum()
+        return len(ids)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _open_cdk(self, record_id: bytes) -> tuple[bytes, bytes]:
+        row = self.store.one("SELECT home_segment FROM records WHERE id = ?", (record_id,))
+        if row is None:
+            raise NotFound("(no record with that id)")
+        home = bytes(row[0])
+        for segment_id, epoch, wrapped in self.store.execute(
+            "SELECT segment_id, epoch, wrapped_cdk FROM record_keys WHERE record_id = ?",
+            (record_id,),
+        ):
+            key = self._key_for(bytes(segment_id), int(epoch))
+            return home, aead.decrypt(key, wrapped, cdk_ad(bytes(segment_id), int(epoch), record_id))
+        raise IntegrityError("(a record's key is missing)")
+
+    def get(self, record_id: bytes) -> Record:
+        """Open one record; every field is verified before it is returned."""
+        row = self.store.one(
+            "SELECT type, home_segment, created, updated, expires FROM records WHERE id = ?",
+            (record_id,),
+        )
+        if row is None:
+            raise NotFound("(no record with that id)")
+        home, cdk = self._open_cdk(record_id)
+        values = {
+            name: aead.open_sealed(cdk, sealed, field_ad(home, record_id, name, int(version)))
+            for name, version, sealed in self.store.execute(
+                "SELECT name, version, sealed FROM fields WHERE record_id = ?", (record_id,)
+            )
+        }
+        segments = tuple(
+            bytes(r[0])
+            for r in self.store.execute(
+                "SELECT segment_id FROM record_keys WHERE record_id = ?", (record_id,)
+            )
+        )
+        return Record(record_id, row[0], home, int(row[2]), int(row[3]), values, segments, row[4])
+
+    def iter_type(self, record_type: str) -> Iterator[Record]:
+        """Open every record of one type, streaming (used to build the search index)."""
+        keys: dict[bytes, tuple[bytes, int, bytes]] = {}
+        for record_id, segment_id, epoch, wrapped in self.store.iterate(
+            "SELECT k.record_id, k.segment_id, k.epoch, k.wrapped_cdk FROM record_keys k "
+            "JOIN records r ON r.id = k.record_id WHERE r.type = ?",
+            (record_type,),
+        ):
+            keys.setdefault(bytes(record_id), (bytes(segment_id), int(epoch), bytes(wrapped)))
+        current: list[tuple[str, int, bytes]] = []
+        head: tuple[bytes, bytes, int, int, int | None] | None = None
+        for record_id, home, created, updated, expires, name, version, sealed in self.store.iterate(
+            "SELECT r.id, r.home_segment, r.created, r.updated, r.expires, f.name, f.version, "
+            "f.sealed FROM records r LEFT JOIN fields f ON f.record_id = r.id "
+            "WHERE r.type = ? ORDER BY r.id",
+            (record_type,),
+        ):
+            rid = bytes(record_id)
+            if head is not None and head[0] != rid:
+                yield self._assemble(head, current, keys, record_type)
+                current = []
+            head = (rid, bytes(home), int(created), int(updated), expires)
+            if name is not None:
+                current.append((name, int(version), bytes(sealed)))
+        if head is not None:
+            yield self._assemble(head, current, keys, record_type)
+
+    def _assemble(
+        self,
+        head: tuple[bytes, bytes, int, int, int | None],
+        sealed_fields: list[tuple[str, int, bytes]],
+        keys: Mapping[bytes, tuple[bytes, int, bytes]],
+        record_type: str,
+    ) -> Record:
+        record_id, home, created, updated, expires = head
+        if record_id not in keys:
+            raise IntegrityError("(a record's key is missing)")
+        segment_id, epoch, wrapped = keys[record_id]
+        cdk = aead.decrypt(self._key_for(segment_id, epoch), wrapped, cdk_ad(segment_id, epoch, record_id))
+        values = {
+            name: aead.open_sealed(cdk, sealed, field_ad(home, record_id, name, version))
+            for name, version, sealed in sealed_fields
+        }
+        return Record(record_id, record_type, home, created, updated, values, (segment_id,), expires)
+
+    def ids_with_prefix(self, record_type: str, prefix: bytes, prefix_bits: int) -> list[bytes]:
+        """Ids of ``record_type`` whose first ``prefix_bits`` bits equal ``prefix`` (at most 2)."""
+        low = prefix + b"\x00" * (ID_BYTES - len(prefix))
+        high_bytes = bytearray(prefix + b"\xff" * (ID_BYTES - len(prefix)))
+        spare = len(prefix) * 8 - prefix_bits
+        if spare:
+            high_bytes[len(prefix) - 1] |= (1 << spare) - 1
+        rows = self.store.execute(
+            "SELECT id FROM records WHERE type = ? AND id >= ? AND id <= ? ORDER BY id LIMIT 2",
+            (record_type, low, bytes(high_bytes)),
+        )
+        return [bytes(r[0]) for r in rows]
+
+    def count(self, record_type: str) -> int:
+        """How many records of one type exist."""
+        row = self.store.one("SELECT count(*) FROM records WHERE type = ?", (record_type,))
+        return int(row[0]) if row else 0
+
+
+def _check_size(value: bytes) -> None:
+    if len(value) > MAX_FIELD_BYTES:
+        raise InvalidInput("(a field is larger than 1 MiB)")

@@ -1,0 +1,90 @@
+"""Named schema migrations, applied in order and recorded in the ``migrations`` table.
+
+Rule: a migration is never edited once released; a change is a new migration appended to
+``MIGRATIONS``. Each runs in one transaction with its record, so a vault is never half-migrated.
+
+What is plaintext inside the (encrypted) database, and why: record ids, record types, segment
+ids and epochs, field names and versions, created/updated/expiry times. These drive queries and
+sync without decrypting; every value a user typed is sealed per field (``vault/records.py``).
+"""
+
+from __future__ import annotations
+
+import time
+
+from vault.store import Store
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001-sealed-records",
+        """
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE segments (
+            id            BLOB PRIMARY KEY,
+            kind          TEXT NOT NULL CHECK (kind IN ('private', 'shared')),
+            name_sealed   BLOB NOT NULL,
+            current_epoch INTEGER NOT NULL,
+            created       INTEGER NOT NULL
+        );
+        CREATE TABLE segment_keys (
+            segment_id  BLOB NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            epoch       INTEGER NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            PRIMARY KEY (segment_id, epoch)
+        );
+        CREATE TABLE records (
+            id           BLOB PRIMARY KEY,
+            type         TEXT NOT NULL,
+            home_segment BLOB NOT NULL REFERENCES segments(id),
+            created      INTEGER NOT NULL,
+            updated      INTEGER NOT NULL,
+            expires      INTEGER
+        );
+        CREATE INDEX records_by_type ON records (type, id);
+        CREATE TABLE record_keys (
+            record_id   BLOB NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            segment_id  BLOB NOT NULL REFERENCES segments(id),
+            epoch       INTEGER NOT NULL,
+            wrapped_cdk BLOB NOT NULL,
+            PRIMARY KEY (record_id, segment_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX record_keys_by_segment ON record_keys (segment_id, record_id);
+        CREATE TABLE fields (
+            record_id BLOB NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            name      TEXT NOT NULL,
+            version   INTEGER NOT NULL,
+            sealed    BLOB NOT NULL,
+            PRIMARY KEY (record_id, name)
+        ) WITHOUT ROWID;
+        """,
+    ),
+)
+
+
+def applied(store: Store) -> list[str]:
+    """Names of the migrations already applied, in order."""
+    store.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER)"
+    )
+    return [row[0] for row in store.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def migrate(store: Store) -> list[str]:
+    """Apply every pending migration; return the names applied now."""
+    done = set(applied(store))
+    now: list[str] = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        with store.transaction():
+            for statement in (s.strip() for s in sql.split(";")):
+                if statement:
+                    store.execute(statement)
+            store.execute(
+                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, int(time.time()))
+            )
+        now.append(name)
+    return now

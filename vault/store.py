@@ -1,0 +1,188 @@
+"""The SQLCipher 4 database: the only module that imports ``sqlcipher3``.
+
+Rules and reasons (DESIGN §2):
+- Raw-key mode: the 32-byte key comes from the VMK through HKDF, so SQLCipher's own PBKDF2 is
+  skipped (the passphrase was already stretched by Argon2id once, in the header).
+- ``cipher_compatibility=4``, ``cipher_memory_security=ON`` (SQLCipher wipes and locks its key
+  memory), ``cipher_log_level=NONE``; ``temp_store=MEMORY`` (no temp files with page data),
+  ``secure_delete=ON`` (freed pages are zeroed), ``auto_vacuum=FULL`` (freed pages are returned
+  to the OS), ``journal_mode=DELETE`` (WAL would keep old page versions around).
+- ``cipher_version`` is checked at every open: a 3.x library would silently use weaker defaults.
+- Every library error is mapped here: a database that will not decrypt or whose pages fail their
+  HMAC is an ``IntegrityError`` (the key came from a header that unwrapped correctly, so the file
+  itself is damaged); ``database is locked`` is ``VaultBusy``.
+- ``transaction()`` nests with savepoints: the outermost block commits or leaves no trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from vault.errors import IntegrityError, KithError
+
+DB_NAME = "vault.db"
+MIN_CIPHER_MAJOR = 4
+BUSY_TIMEOUT_MS = 10_000
+
+Row = tuple[Any, ...]
+
+
+class VaultBusy(KithError):
+    """The vault is busy in another Kith process; try again in a moment."""
+
+
+def _map_error(error: Exception) -> KithError:
+    """Translate a sqlcipher3 error into the vault's tree (no SQL or data in the message)."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return VaultBusy()
+    if isinstance(error, sqlcipher3.DatabaseError):
+        return IntegrityError("(the vault database)")
+    return KithError("database error")
+
+
+class Store:
+    """One open, keyed SQLCipher connection with the settings above."""
+
+    def __init__(self, path: Path, raw_key: bytes) -> None:
+        if len(raw_key) != 32:
+            raise ValueError("raw key must be 32 bytes")
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        if not path.exists():
+            # Create the file 0600 before SQLite does, so it never exists with a wider mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            self._conn = sqlcipher3.connect(
+                str(path), isolation_level=None, check_same_thread=False
+            )
+            self._configure(raw_key)
+        except sqlcipher3.Error as error:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            raise _map_error(error) from None
+
+    def _configure(self, raw_key: bytes) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
+        for pragma in (
+            "PRAGMA cipher_compatibility = 4",
+            "PRAGMA cipher_memory_security = ON",
+            "PRAGMA cipher_log_level = NONE",
+        ):
+            conn.execute(pragma).fetchall()
+        version = conn.execute("PRAGMA cipher_version").fetchone()
+        if not version or int(str(version[0]).split(".")[0]) < MIN_CIPHER_MAJOR:
+            raise KithError("SQLCipher 4 or newer is required")
+        # The first real read: fails here if the key is wrong or page 1 is damaged.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        # auto_vacuum can only change before the first table exists, and setting it rewrites
+        # page 1 even when unchanged: set it on a new file only, so opening never writes.
+        if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 1:
+            conn.execute("PRAGMA auto_vacuum = FULL").fetchall()
+        for pragma in (
+            "PRAGMA temp_store = MEMORY",
+            "PRAGMA secure_delete = ON",
+            "PRAGMA journal_mode = DELETE",
+            "PRAGMA foreign_keys = ON",
+            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+        ):
+            conn.execute(pragma).fetchall()
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one statement and return all rows."""
+        with self._lock:
+            try:
+                return list(self._conn.execute(sql, params).fetchall())
+            except sqlcipher3.Error as error:
+                raise _map_error(error) from None
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row or None."""
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+    def iterate(self, sql: str, params: Sequence[Any] = (), batch: int = 2000) -> Iterator[Row]:
+        """Stream rows in batches (the lock is held per batch, not for the whole scan)."""
+        with self._lock:
+            try:
+                cursor = self._conn.execute(sql, params)
+            except sqlcipher3.Error as error:
+                raise _map_error(error) from None
+        while True:
+            with self._lock:
+                try:
+                    rows = cursor.fetchmany(batch)
+                except sqlcipher3.Error as error:
+                    raise _map_error(error) from None
+            if not rows:
+                return
+            yield from rows
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement for every row."""
+        with self._lock:
+            try:
+                self._conn.executemany(sql, rows)
+            except sqlcipher3.Error as error:
+                raise _map_error(error) from None
+
+    def script(self, sql: str) -> None:
+        """Run several statements (migrations only)."""
+        with self._lock:
+            try:
+                self._conn.executescript(sql)
+            except sqlcipher3.Error as error:
+                raise _map_error(error) from None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All of the block or none of it; nested blocks are savepoints."""
+        with self._lock:
+            name = f"sp{self._depth}"
+            begin = "BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {name}"
+            self.execute(begin)
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._conn.execute("ROLLBACK")
+                else:
+                    self._conn.execute(f"ROLLBACK TO {name}")
+                    self._conn.execute(f"RELEASE {name}")
+                raise
+            self._depth -= 1
+            self.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+
+    def vacuum(self) -> None:
+        """Rebuild the file so freed pages (already zeroed by secure_delete) are gone."""
+        self.execute("VACUUM")
+
+    def check_integrity(self) -> None:
+        """Raise ``IntegrityError`` unless SQLCipher's HMACs and SQLite's structure check out."""
+        if self.execute("PRAGMA cipher_integrity_check"):
+            raise IntegrityError("(the vault database)")
+        if self.execute("PRAGMA integrity_check") != [("ok",)]:
+            raise IntegrityError("(the vault database)")
+
+    def pragma(self, name: str) -> Any:
+        """The value of one pragma (for ``info`` and tests)."""
+        row = self.one(f"PRAGMA {name}")
+        return row[0] if row else None
+
+    def close(self) -> None:
+        """Close the connection; SQLCipher wipes its key material."""
+        with self._lock, contextlib.suppress(sqlcipher3.Error):
+            self._conn.close()
