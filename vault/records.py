@@ -181,12 +181,18 @@ class RecordStore:
             )
 
     def shred(self, record_ids: Iterable[bytes], *, vacuum: bool = True) -> int:
-        """Crypto-shred records: keys and fields deleted (zeroed), then the file vacuumed."""
-        ids = list(record_ids)
+        """Crypto-shred records and their dependents: keys and fields deleted, file vacuumed.
+
+        Returns how many records were shredded (dependents included).
+        """
+        ids = sorted(self.dependents(record_ids))
         with self.store.transaction():
             for record_id in ids:
                 self.store.execute("DELETE FROM record_keys WHERE record_id = ?", (record_id,))
                 self.store.execute("DELETE FROM fields WHERE record_id = ?", (record_id,))
+                self.store.execute(
+                    "DELETE FROM links WHERE record_id = ? OR target_id = ?", (record_id, record_id)
+                )
                 self.store.execute("DELETE FROM records WHERE id = ?", (record_id,))
         if vacuum and ids:
             self.store.vacuum()
@@ -274,6 +280,61 @@ class RecordStore:
             for name, version, sealed in sealed_fields
         }
         return Record(record_id, record_type, home, created, updated, values, (segment_id,), expires)
+
+    def link(self, record_id: bytes, target_id: bytes, role: str, *, dependent: bool) -> None:
+        """Record that ``record_id`` refers to ``target_id`` in ``role``.
+
+        ``dependent`` means ``record_id`` exists only because of ``target_id`` (an interaction
+        about a contact, a relationship between two contacts): shredding the target shreds it.
+        """
+        self.store.execute(
+            "INSERT OR IGNORE INTO links (record_id, target_id, role, dependent) VALUES (?,?,?,?)",
+            (record_id, target_id, role, int(dependent)),
+        )
+
+    def unlink(self, record_id: bytes, target_id: bytes, role: str) -> None:
+        """Remove one link."""
+        self.store.execute(
+            "DELETE FROM links WHERE record_id = ? AND target_id = ? AND role = ?",
+            (record_id, target_id, role),
+        )
+
+    def linked_to(self, target_id: bytes, role: str | None = None) -> list[bytes]:
+        """Ids of records that link to ``target_id`` (in ``role`` if given)."""
+        if role is None:
+            rows = self.store.execute("SELECT record_id FROM links WHERE target_id = ?", (target_id,))
+        else:
+            rows = self.store.execute(
+                "SELECT record_id FROM links WHERE target_id = ? AND role = ?", (target_id, role)
+            )
+        return [bytes(r[0]) for r in rows]
+
+    def links_from(self, record_id: bytes, role: str | None = None) -> list[bytes]:
+        """Ids of records that ``record_id`` links to (in ``role`` if given)."""
+        if role is None:
+            rows = self.store.execute("SELECT target_id FROM links WHERE record_id = ?", (record_id,))
+        else:
+            rows = self.store.execute(
+                "SELECT target_id FROM links WHERE record_id = ? AND role = ?", (record_id, role)
+            )
+        return [bytes(r[0]) for r in rows]
+
+    def dependents(self, record_ids: Iterable[bytes]) -> set[bytes]:
+        """``record_ids`` plus, transitively, every record that depends on them."""
+        found: set[bytes] = set()
+        todo = list(record_ids)
+        while todo:
+            current = todo.pop()
+            if current in found:
+                continue
+            found.add(current)
+            todo.extend(
+                bytes(r[0])
+                for r in self.store.execute(
+                    "SELECT record_id FROM links WHERE target_id = ? AND dependent = 1", (current,)
+                )
+            )
+        return found
 
     def ids_with_prefix(self, record_type: str, prefix: bytes, prefix_bits: int) -> list[bytes]:
         """Ids of ``record_type`` whose first ``prefix_bits`` bits equal ``prefix`` (at most 2)."""

@@ -4,7 +4,10 @@ Rule: a migration is never edited once released; a change is a new migration app
 ``MIGRATIONS``. Each runs in one transaction with its record, so a vault is never half-migrated.
 
 What is plaintext inside the (encrypted) database, and why: record ids, record types, segment
-ids and epochs, field names and versions, created/updated/expiry times. These drive queries and
+ids and epochs, field names and versions, created/updated/expiry times, and links between
+records (``links``: this interaction is about that contact, this contact signed up for that
+event). Links let history, sign-ups and cascading deletes run without decrypting every record;
+they reveal the shape of the graph, never its content, and only to someone holding the key. These drive queries and
 sync without decrypting; every value a user typed is sealed per field (``vault/records.py``).
 """
 
@@ -59,6 +62,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             sealed    BLOB NOT NULL,
             PRIMARY KEY (record_id, name)
         ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        "0002-record-links",
+        """
+        CREATE TABLE links (
+            record_id  BLOB NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            target_id  BLOB NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            role       TEXT NOT NULL,
+            dependent  INTEGER NOT NULL CHECK (dependent IN (0, 1)),
+            PRIMARY KEY (record_id, target_id, role)
+        ) WITHOUT ROWID;
+        CREATE INDEX links_by_target ON links (target_id, role);
         """,
     ),
 )
