@@ -7,8 +7,22 @@ import json
 from tests.conftest import Kith
 
 CONTACT_KEYS = {
-    "id", "name", "given_name", "family_name", "emails", "phones", "addresses", "org", "role",
-    "languages", "notes", "tags", "segments", "fields", "created", "updated",
+    "id",
+    "name",
+    "given_name",
+    "family_name",
+    "emails",
+    "phones",
+    "addresses",
+    "org",
+    "role",
+    "languages",
+    "notes",
+    "tags",
+    "segments",
+    "fields",
+    "created",
+    "updated",
 }
 
 
@@ -20,9 +34,25 @@ def add(kith: Kith, *args: str) -> str:
 
 def test_add_show_json_shape(kith: Kith) -> None:
     short = add(
-        kith, "--name", "Zoë Martin", "--email", "work:zoe@example.org", "--phone", "06 12 34 56 78",
-        "--address", "1 rue de la Paix; Lyon;; 69001; FR", "--org", "Union locale", "--role", "Sec",
-        "--note", "met at the picket", "--tag", "volunteers", "--field", "shirt=M",
+        kith,
+        "--name",
+        "Zoë Martin",
+        "--email",
+        "work:zoe@example.org",
+        "--phone",
+        "06 12 34 56 78",
+        "--address",
+        "1 rue de la Paix; Lyon;; 69001; FR",
+        "--org",
+        "Union locale",
+        "--role",
+        "Sec",
+        "--note",
+        "met at the picket",
+        "--tag",
+        "volunteers",
+        "--field",
+        "shirt=M",
     )
     assert len(short) == 12
     shown = kith("show", short[:6], "--json")
@@ -53,8 +83,21 @@ def test_list_and_search_return_arrays(kith: Kith) -> None:
 def test_edit_changes_only_what_is_named(kith: Kith) -> None:
     short = add(kith, "--name", "Ana", "--email", "ana@example.org", "--tag", "a", "--tag", "b")
     result = kith(
-        "edit", short, "--add-email", "ana@work.example", "--remove-email", "ANA@example.org",
-        "--remove-tag", "a", "--add-tag", "c", "--org", "Coop", "--field", "k=v", "--json",
+        "edit",
+        short,
+        "--add-email",
+        "ana@work.example",
+        "--remove-email",
+        "ANA@example.org",
+        "--remove-tag",
+        "a",
+        "--add-tag",
+        "c",
+        "--org",
+        "Coop",
+        "--field",
+        "k=v",
+        "--json",
     )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -114,8 +157,12 @@ def test_info_has_no_secrets(kith: Kith) -> None:
     add(kith, "--name", "Ana")
     data = json.loads(kith("info", "--json").stdout)
     assert data["counts"]["contacts"] == 1
-    assert data["kdf"] == {"algorithm": "argon2id", "memory_kib": 8192, "time_cost": 1,
-                           "parallelism": data["kdf"]["parallelism"]}
+    assert data["kdf"] == {
+        "algorithm": "argon2id",
+        "memory_kib": 8192,
+        "time_cost": 1,
+        "parallelism": data["kdf"]["parallelism"],
+    }
     assert data["format_version"] == 1
     assert data["cipher_version"].startswith("4.")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from tui.commands import contacts, vault_cmds
+from tui.commands import activity, contacts, events, organizing, relations, segments, vault_cmds
 from tui.context import KithContext, default_vault_dir
 from tui.passphrase import PassphraseSource
 from vault.errors import KithError
@@ -62,12 +62,27 @@ for command in (
     vault_cmds.passwd,
     vault_cmds.info,
     vault_cmds.burn_cmd,
+    vault_cmds.check,
     contacts.add,
     contacts.show,
     contacts.list_contacts,
     contacts.search,
     contacts.edit,
     contacts.delete,
+    segments.segment,
+    relations.relate,
+    relations.unrelate,
+    relations.relations,
+    organizing.target,
+    organizing.retain,
+    organizing.expire,
+    organizing.stats,
+    activity.log,
+    activity.history,
+    activity.prefs,
+    activity.may_contact,
+    activity.saved,
+    events.event,
 ):
     cli.add_command(command)
 
@@ -82,9 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.UsageError as error:
-        hint = f" (see: kith {error.ctx.command_path.partition(' ')[2]} --help)".replace(
-            "kith  --help", "kith --help"
-        ) if error.ctx else ""
+        hint = (
+            f" (see: kith {error.ctx.command_path.partition(' ')[2]} --help)".replace(
+                "kith  --help", "kith --help"
+            )
+            if error.ctx
+            else ""
+        )
         click.echo(f"kith: usage: {error.format_message()}{hint}", err=True)
         return 2
     except click.Abort:

@@ -25,3 +25,13 @@ class ConfirmationRequired(KithError):
 
 class Cancelled(KithError):
     """Cancelled; nothing was changed."""
+
+
+class SomeLinesFailed(KithError):
+    """Some lines were not processed (see the messages above); the others were."""
+
+    exit_code = 1
+
+    def __init__(self, exit_code: int = 1) -> None:
+        super().__init__()
+        self.exit_code = exit_code  # that of the last failed line

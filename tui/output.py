@@ -57,7 +57,13 @@ def contact_lines(contact: Contact) -> list[str]:
         mark = "" if phone.valid else " [unparsed]"
         add("phone", phone.value + mark + (f" ({phone.label})" if phone.label else ""))
     for address in contact.addresses:
-        parts = (address.street, address.postal_code, address.locality, address.region, address.country)
+        parts = (
+            address.street,
+            address.postal_code,
+            address.locality,
+            address.region,
+            address.country,
+        )
         text = ", ".join(p for p in parts if p)
         add("address", text + (f" ({address.label})" if address.label else ""))
     add("languages", ", ".join(contact.languages))
@@ -88,5 +94,7 @@ def table(rows: Iterable[Sequence[str]], headers: Sequence[str]) -> list[str]:
         return cell if len(cell) <= w else cell[: w - 1] + "\u2026"
 
     out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    out += ["  ".join(fit(c, w).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
+    out += [
+        "  ".join(fit(c, w).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
+    ]
     return out

@@ -22,14 +22,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from vault import activity_index as _activity
 from vault import header, schema, segments
 from vault.contacts import ContactRepository
 from vault.crypto import aead, kdf
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
+from vault.identity import DeviceIdentity, load_or_create
+from vault.events import EventRepository
+from vault.interactions import InteractionRepository
 from vault.keyring import Keyring, sqlcipher_key
+from vault.preferences import PreferenceRepository
 from vault.records import RecordStore
+from vault.relationships import RelationshipRepository
+from vault.retention import Outcome, Plan, Retention
+from vault.saved_search import SavedSearchRepository
 from vault.search import SearchIndex
+from vault.segments import SegmentRepository
+from vault.stats import Engagement, engagement
 from vault.store import DB_NAME, Store
+from vault.targets import TargetRepository
 from vault.validate import check_region
 
 Passphrase = str | bytes
@@ -49,9 +60,11 @@ def passphrase_bytes(passphrase: Passphrase) -> bytes:
     """NFC-normalized UTF-8 bytes of a passphrase; empty passphrases are refused."""
     import unicodedata
 
-    raw = passphrase if isinstance(passphrase, bytes) else unicodedata.normalize(
-        "NFC", passphrase
-    ).encode("utf-8")
+    raw = (
+        passphrase
+        if isinstance(passphrase, bytes)
+        else unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    )
     if not raw:
         raise InvalidInput("(the passphrase is empty)")
     return raw
@@ -76,6 +89,8 @@ class Vault:
         self._private: bytes | None = None
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
+        self._identity: DeviceIdentity | None = None
+        self.activity_cache = _activity.ActivityCache(self._build_activity, self._activity_counts)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -124,6 +139,8 @@ class Vault:
         if self._index is not None:
             self._index.clear()
             self._index = None
+        self.activity_cache.clear()
+        self._identity = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -176,9 +193,7 @@ class Vault:
         """The default phone region for national numbers."""
         return self.setting("region", DEFAULT_REGION)
 
-    def search_index(
-        self, *, progress: Callable[[int, int], None] | None = None
-    ) -> SearchIndex:
+    def search_index(self, *, progress: Callable[[int, int], None] | None = None) -> SearchIndex:
         """The search index, decrypting every contact into memory on first call."""
         with self._index_lock:
             if self._index is None:
@@ -199,6 +214,14 @@ class Vault:
                 self._index = index
             return self._index
 
+    def check(self) -> int:
+        """Verify every page's HMAC, the database structure, and every sealed contact field.
+
+        Returns how many contacts were opened; any failure is ``IntegrityError``.
+        """
+        self.live_store.check_integrity()
+        return sum(1 for _ in self.contacts.all())
+
     # -- keys ----------------------------------------------------------------------------------
 
     def change_passphrase(
@@ -216,6 +239,13 @@ class Vault:
         kdf.check_creatable(chosen, allow_weak=allow_weak)
         self.header = header.wrap(vmk, new_secret, chosen, self.vault_id)
         header.write(self.path, self.header)
+
+    @property
+    def identity(self) -> DeviceIdentity:
+        """This vault's device identity (Ed25519 + X25519), created on first use."""
+        if self._identity is None:
+            self._identity = load_or_create(self.live_store, self.keyring)
+        return self._identity
 
     def info(self) -> dict[str, Any]:
         """Public facts about the vault: no secrets, no contact data."""
@@ -239,6 +269,109 @@ class Vault:
                 "segments": int((store.one("SELECT count(*) FROM segments") or (0,))[0]),
             },
         }
+
+    # -- organizing records (issue 6) ----------------------------------------------------------
+
+    @property
+    def segments(self) -> SegmentRepository:
+        """Shared segments: create, rename, delete, membership, expiry."""
+        return SegmentRepository(self.live_store, self.keyring, self.records)
+
+    @property
+    def relationships(self) -> RelationshipRepository:
+        """Typed two-way relationships between contacts."""
+        return RelationshipRepository(self.records, self.contacts)
+
+    @property
+    def targets(self) -> TargetRepository:
+        """Decision-makers and opponents: institution and stance per contact."""
+        return TargetRepository(self.records, self.contacts)
+
+    @property
+    def retention(self) -> Retention:
+        """Expiry dates and the expire run (also called by the TUI on unlock)."""
+        return Retention(self.records, self.contacts, self.segments)
+
+    def expire(self, plan: Plan) -> Outcome:
+        """Apply a retention plan (``retention.plan(now)``), then drop the in-memory indexes.
+
+        The TUI calls this on unlock and the CLI from ``kith expire``: dropping the search and
+        activity indexes means nothing just shredded can still be shown from memory.
+        """
+        outcome = self.retention.apply(plan)
+        with self._index_lock:
+            if self._index is not None:
+                self._index.clear()
+                self._index = None
+        self.activity_cache.clear()
+        return outcome
+
+    def engagement(
+        self, *, now: int, since: int | None = None, segment: str | None = None
+    ) -> Engagement:
+        """Engagement counts for all contacts or one segment's (``vault/stats.py``)."""
+        found = self.segments.find(segment) if segment is not None else None
+        return engagement(
+            self.records.created_times("contact", found.id if found else None),
+            self.interactions.index_facts(),
+            self.events.all(),
+            now=now,
+            since=since,
+            segment_name=found.name if found else None,
+        )
+
+    # -- organizing records, part 2 (issue 6): activity, events, consent, saved searches ------
+
+    @property
+    def interactions(self) -> InteractionRepository:
+        """The activity log of contacts."""
+        return InteractionRepository(self.records, self.private_segment, self.activity_cache)
+
+    @property
+    def events(self) -> EventRepository:
+        """Events, sign-ups and attendance."""
+        return EventRepository(
+            self.records, self.private_segment, self.interactions, self.activity_cache
+        )
+
+    @property
+    def preferences(self) -> PreferenceRepository:
+        """Communication preferences and consent; ``may_contact`` for outreach."""
+        return PreferenceRepository(self.records, self.private_segment, self.activity_cache)
+
+    @property
+    def saved_searches(self) -> SavedSearchRepository:
+        """Saved searches and the evaluation of any filter query."""
+        return SavedSearchRepository(
+            self.records, self.private_segment, self.activity_cache, self.events.members
+        )
+
+    def activity_index(self) -> _activity.ActivityIndex:
+        """The in-memory activity index (built on first use, rebuilt when stale)."""
+        return self.activity_cache.get()
+
+    def _activity_counts(self) -> _activity.Counts:
+        return _activity.Counts(
+            self.records.count("contact"),
+            self.records.count("interaction"),
+            self.records.count("preferences"),
+        )
+
+    def _build_activity(self) -> _activity.ActivityIndex:
+        counts = self._activity_counts()
+        text = self._index
+        index = _activity.build(
+            self.contacts.all(),
+            self.interactions.index_facts(),
+            self.preferences.all(),
+            counts,
+            text,
+        )
+        with self._index_lock:
+            if self._index is None:
+                self._index = index.text  # one decryption pass serves both indexes
+                index.owns_text = False
+        return index
 
 
 def burn(directory: Path) -> list[str]:

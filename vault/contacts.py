@@ -100,9 +100,7 @@ class ContactRepository:
 
     def add_many(self, drafts: list[ContactDraft]) -> list[bytes]:
         """Store many contacts in one transaction."""
-        return self.records.create_many(
-            RECORD_TYPE, (encode(d) for d in drafts), self.home_segment
-        )
+        return self.records.create_many(RECORD_TYPE, (encode(d) for d in drafts), self.home_segment)
 
     def get_by_id(self, record_id: bytes) -> Contact:
         """One contact by full id."""

@@ -20,12 +20,12 @@ def enc(*parts: Part) -> bytes:
     """Encode ``parts`` as a length-prefixed tuple."""
     if len(parts) > MAX_PARTS:
         raise ValueError("too many parts")
-    out = bytearray(struct.pack(">B", len(parts)))
+    out = [struct.pack(">B", len(parts))]
     for part in parts:
-        raw = _as_bytes(part)
-        out += struct.pack(">I", len(raw))
-        out += raw
-    return bytes(out)
+        raw = part if type(part) is bytes else _as_bytes(part)
+        out.append(len(raw).to_bytes(4, "big"))
+        out.append(raw)
+    return b"".join(out)
 
 
 def _as_bytes(part: Part) -> bytes:
@@ -40,3 +40,30 @@ def _as_bytes(part: Part) -> bytes:
     if isinstance(part, bytes):
         return part
     raise TypeError(f"cannot encode {type(part).__name__}")
+
+
+def decode(data: bytes, *, max_parts: int = MAX_PARTS) -> list[bytes]:
+    """Strict inverse of ``enc`` for byte parts: any malformation raises ``ValueError``.
+
+    Bounded by construction: the part count is one byte and every length is checked against the
+    bytes actually present before anything is sliced; trailing bytes are refused.
+    """
+    if not data:
+        raise ValueError("empty encoding")
+    count = data[0]
+    if count > max_parts:
+        raise ValueError("too many parts")
+    parts: list[bytes] = []
+    offset = 1
+    for _ in range(count):
+        if offset + 4 > len(data):
+            raise ValueError("truncated length")
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        offset += 4
+        if size > len(data) - offset:
+            raise ValueError("truncated part")
+        parts.append(data[offset : offset + size])
+        offset += size
+    if offset != len(data):
+        raise ValueError("trailing bytes")
+    return parts

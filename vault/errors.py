@@ -87,3 +87,88 @@ class VaultLocked(KithError):
 
 class NoMatchingKey(IntegrityError):
     """No key or passphrase you gave can open this backup."""
+
+
+# -- organizing records (issue 6: segments, relationships, targets, retention) -----------------
+
+
+class SegmentNameTaken(InvalidInput):
+    """A segment with that name already exists: choose another name."""
+
+
+class NoSuchSegment(NotFound):
+    """No segment with that name: see `kith segment list`."""
+
+
+class LastSegment(InvalidInput):
+    """That would leave the record in no segment at all: delete the record instead."""
+
+
+class BadDate(InvalidInput):
+    """Dates are written YYYY-MM-DD (for example 2025-03-31)."""
+
+
+class StanceOutOfRange(InvalidInput):
+    """A stance is a whole number from 1 (strong supporter) to 5 (strong opponent)."""
+
+
+class UnknownRelationKind(InvalidInput):
+    """Unknown relationship kind (works-with, lives-with, recruited-by, member-of, reports-to)."""
+
+
+# -- organizing records (issue 6: interactions, events, preferences, saved searches) -----------
+
+
+class BadDateTime(BadDate):
+    """Dates are written YYYY-MM-DD or YYYY-MM-DDTHH:MM, in UTC (for example 2026-06-01T18:30)."""
+
+
+class UnknownKind(InvalidInput):
+    """Unknown interaction kind (email-sent, email-received, call, sms, meeting, event-attended, petition-signed, donation, note, custom)."""  # noqa: E501
+
+
+class UnknownChannel(InvalidInput):
+    """Unknown channel or message kind (channels: email, sms, phone, post, in-person, signal, messenger; kinds: news, campaign-alerts, events, fundraising)."""  # noqa: E501
+
+
+class BadFilter(InvalidInput):
+    """Invalid search filter (see docs/organizing-guide.md, "Saved searches")."""
+
+
+class EventFull(InvalidInput):
+    """The event is full: its capacity is reached."""
+
+
+class AmbiguousContact(AmbiguousId):
+    """More than one contact has that email or phone: sign them up by id instead."""
+
+
+class NoSuchSavedSearch(NotFound):
+    """No saved search with that name: see `kith saved list`."""
+
+
+# -- backups (issue 4) --------------------------------------------------------------------------
+
+
+class BadBackup(IntegrityError):
+    """The backup is damaged, was tampered with, or is not a Kith backup; nothing was written."""
+
+
+class BackupTargetNotEmpty(KithError):
+    """The restore target must be a new or empty folder; nothing was written."""
+
+
+class BackupExists(KithError):
+    """A file with that name already exists, and backups are never overwritten: choose another --out."""  # noqa: E501
+
+
+class NoRecoveryKey(NotFound):
+    """This vault has no recovery key yet: run `kith recovery-key create` first."""
+
+
+class RecoveryKeyExists(KithError):
+    """This vault already has a recovery key: pass --replace to make a new one (older backups still need the old key)."""  # noqa: E501
+
+
+class IdentityRequired(InvalidInput):
+    """This backup is encrypted to age keys: pass --identity FILE (a file with an AGE-SECRET-KEY-1... line)."""  # noqa: E501

@@ -39,7 +39,9 @@ class Keyring:
     def wrap_segment_key(self, segment_id: bytes, epoch: int, key: bytes) -> bytes:
         """``key`` sealed for storage in ``segment_keys``."""
         self._segment_keys[(segment_id, epoch)] = key
-        return aead.encrypt(self.lwk, key, enc("kith/segment-key/1", self.vault_id, segment_id, epoch))
+        return aead.encrypt(
+            self.lwk, key, enc("kith/segment-key/1", self.vault_id, segment_id, epoch)
+        )
 
     def load_segment_key(self, segment_id: bytes, epoch: int, wrapped: bytes) -> bytes:
         """Unwrap (once) and remember a stored segment key."""

@@ -48,9 +48,7 @@ class Address:
 
     def is_empty(self) -> bool:
         """True when no part other than the label is set."""
-        return not any(
-            (self.street, self.locality, self.region, self.postal_code, self.country)
-        )
+        return not any((self.street, self.locality, self.region, self.postal_code, self.country))
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ class SearchIndex:
         self._entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
         self._last: tuple[str, list[Entry]] | None = None
+        self._by_name: list[Entry] | None = None
         self.complete = False
 
     def __len__(self) -> int:
@@ -95,6 +96,7 @@ class SearchIndex:
             for entry in fresh:
                 self._entries[entry.id] = entry
             self._last = None
+            self._by_name = None
 
     def add(self, contact: Contact) -> None:
         """Add or replace one contact."""
@@ -105,26 +107,28 @@ class SearchIndex:
         with self._lock:
             self._entries.pop(contact_id, None)
             self._last = None
+            self._by_name = None
 
     def clear(self) -> None:
         """Forget everything (lock)."""
         with self._lock:
             self._entries.clear()
             self._last = None
+            self._by_name = None
             self.complete = False
 
     def entries(self, *, tag: str | None = None, sort: str = "name") -> list[Entry]:
         """All entries, optionally with one tag, sorted by name or by last update (newest first)."""
         with self._lock:
-            rows = list(self._entries.values())
+            if self._by_name is None:
+                self._by_name = sorted(self._entries.values(), key=lambda e: (e.sort_key, e.id))
+            rows = self._by_name
         if tag is not None:
             wanted = fold(tag)
             rows = [e for e in rows if any(fold(t) == wanted for t in e.tags)]
         if sort == "updated":
-            rows.sort(key=lambda e: (-e.updated, e.sort_key))
-        else:
-            rows.sort(key=lambda e: (e.sort_key, e.id))
-        return rows
+            return sorted(rows, key=lambda e: (-e.updated, e.sort_key))
+        return list(rows)
 
     def search(self, query: str, *, tag: str | None = None) -> list[Entry]:
         """Entries matching every word of ``query``, sorted by name."""

@@ -118,9 +118,12 @@ def parse_address(text: str) -> Address:
     body, label = split_label(text)
     parts = [p.strip() for p in body.split(";")]
     if len(parts) > 5:
-        raise InvalidInput("(an address has at most 5 parts: street; city; region; postcode; country)")
+        raise InvalidInput(
+            "(an address has at most 5 parts: street; city; region; postcode; country)"
+        )
     parts += [""] * (5 - len(parts))
-    address = Address(*parts, label=label)
+    street, locality, region, postal_code, country = parts
+    address = Address(street, locality, region, postal_code, country, label)
     if address.is_empty():
         raise InvalidInput("(the address is empty)")
     return address
@@ -128,7 +131,12 @@ def parse_address(text: str) -> Address:
 
 def normalize_draft(draft: ContactDraft, region: str, *, strict: bool) -> ContactDraft:
     """Every rule above applied to a whole draft; raises ``InvalidInput`` on the first problem."""
-    for many, what in ((draft.emails, "emails"), (draft.phones, "phones"), (draft.addresses, "addresses"), (draft.tags, "tags")):
+    for many, what in (
+        (draft.emails, "emails"),
+        (draft.phones, "phones"),
+        (draft.addresses, "addresses"),
+        (draft.tags, "tags"),
+    ):
         if len(many) > MAX_ITEMS:
             raise InvalidInput(f"(more than {MAX_ITEMS} {what})")
     emails: dict[str, Email] = {}
@@ -140,7 +148,12 @@ def normalize_draft(draft: ContactDraft, region: str, *, strict: bool) -> Contac
         clean_phone = normalize_phone(phone.value, region, phone.label, strict=strict, position=i)
         phones.setdefault(clean_phone.value, clean_phone)
     addresses = tuple(
-        Address(*(_text(getattr(a, f), "an address part") for f in ("street", "locality", "region", "postal_code", "country", "label")))
+        Address(
+            *(
+                _text(getattr(a, f), "an address part")
+                for f in ("street", "locality", "region", "postal_code", "country", "label")
+            )
+        )
         for a in draft.addresses
         if not a.is_empty()
     )
@@ -153,7 +166,9 @@ def normalize_draft(draft: ContactDraft, region: str, *, strict: bool) -> Contac
         addresses=addresses,
         org=_text(draft.org, "the organization"),
         role=_text(draft.role, "the role"),
-        languages=tuple(dict.fromkeys(_text(x, "a language", 64) for x in draft.languages if x.strip())),
+        languages=tuple(
+            dict.fromkeys(_text(x, "a language", 64) for x in draft.languages if x.strip())
+        ),
         notes=_text(draft.notes, "the notes", MAX_NOTES),
         tags=normalize_tags(draft.tags),
         fields=normalize_fields(draft.fields),

@@ -13,6 +13,7 @@ from tui.output import contact_lines, emit_json, short_id, table
 from tui.safe_text import safe
 from vault.api import Vault
 from vault.errors import NotFound
+from vault.filters import parse as parse_filter
 from vault.model import Contact, ContactDraft, Email, Phone
 from vault.search import Entry, SearchIndex, fold
 from vault.validate import (
@@ -135,26 +136,62 @@ def _index(vault: Vault) -> SearchIndex:
         return vault.search_index(progress=step)
 
 
+def print_matching(
+    vault: Vault, matching: list[str], tag: str | None, sort: str, as_json: bool
+) -> None:
+    """Print the contacts whose full ids are in ``matching``, as ``list`` prints (issue 6)."""
+    wanted = set(matching)
+    rows = [e for e in _index(vault).entries(tag=tag, sort=sort) if e.id in wanted]
+    _print_entries(vault, rows, as_json)
+
+
 @click.command(name="list")
 @click.option("--tag", default=None, help="Only contacts with this tag.")
 @click.option("--sort", type=click.Choice(["name", "updated"]), default="name", show_default=True)
+@click.option(
+    "--saved", "saved", default=None, metavar="NAME", help="Only a saved search's matches."
+)
 @json_option
 @pass_kith
-def list_contacts(kith: KithContext, tag: str | None, sort: str, as_json: bool) -> None:
+def list_contacts(
+    kith: KithContext, tag: str | None, sort: str, saved: str | None, as_json: bool
+) -> None:
     """List contacts, sorted by name."""
     vault = kith.unlock()
+    if saved is not None:
+        print_matching(vault, vault.saved_searches.run(saved), tag, sort, as_json)
+        return
     _print_entries(vault, _index(vault).entries(tag=tag, sort=sort), as_json)
 
 
 @click.command()
 @click.argument("query")
 @click.option("--tag", default=None, help="Only contacts with this tag.")
+@click.option(
+    "--save", "save_as", default=None, metavar="NAME",
+    help="Also save QUERY under NAME (run it again with: kith list --saved NAME).",
+)
 @json_option
 @pass_kith
-def search(kith: KithContext, query: str, tag: str | None, as_json: bool) -> None:
-    """Search names, emails, phones, organizations, cities and tags."""
+def search(
+    kith: KithContext, query: str, tag: str | None, save_as: str | None, as_json: bool
+) -> None:
+    """Search names, emails, phones, organizations, cities and tags.
+
+    QUERY may also hold filters, all of which must match, for example
+    'city:Lyon tag:volunteers -contacted:since:2026-06-01 attended:90d signed:"Save the park"'.
+    Keys: text city tag segment lang org field has contacted attended donated logged signed
+    campaign event signup allows; '-' negates. See docs/organizing-guide.md.
+    """
     vault = kith.unlock()
-    _print_entries(vault, _index(vault).search(query, tag=tag), as_json)
+    parsed = parse_filter(query)
+    if save_as is not None:
+        saved = vault.saved_searches.save(save_as, query)
+        click.echo(f"saved search {safe(saved.name)!r}", err=True)
+    if parsed.is_plain_text:
+        _print_entries(vault, _index(vault).search(query, tag=tag), as_json)
+        return
+    print_matching(vault, vault.saved_searches.evaluate(parsed), tag, "name", as_json)
 
 
 def _without(values: tuple[str, ...], remove: tuple[str, ...], what: str) -> tuple[str, ...]:

@@ -103,3 +103,11 @@ def burn_cmd(kith: KithContext, yes: bool) -> None:
     burn(kith.vault_dir)
     click.echo("Vault burned.", err=True)
     click.echo(BURN_LIMITS, err=True)
+
+
+@click.command()
+@pass_kith
+def check(kith: KithContext) -> None:
+    """Verify the whole vault: every database page and every sealed field."""
+    opened = kith.unlock().check()
+    click.echo(f"Vault intact: every page verified, {opened} contact(s) opened.", err=True)

@@ -39,9 +39,7 @@ class KdfParams:
 
     def describe(self) -> str:
         """Human form, e.g. ``argon2id m=256 MiB t=3 p=2``."""
-        return (
-            f"argon2id m={self.memory_kib // 1024} MiB t={self.time_cost} p={self.parallelism}"
-        )
+        return f"argon2id m={self.memory_kib // 1024} MiB t={self.time_cost} p={self.parallelism}"
 
 
 # What a header may carry at all (checked before Argon2 runs).

@@ -7,7 +7,8 @@ bad signature, low-order point) is one ``IntegrityError``.
 from __future__ import annotations
 
 from nacl import bindings as sodium
-from nacl.exceptions import CryptoError, RuntimeError as NaclRuntimeError
+from nacl.exceptions import CryptoError
+from nacl.exceptions import RuntimeError as NaclRuntimeError
 
 from vault.errors import IntegrityError
 
