@@ -75,8 +75,12 @@ def main() -> None:
     with temp_vault() as vault:
         contact_ids: list[bytes] = []
         drafts = synthetic_contacts(n)
-        load_contacts = timed(lambda: [contact_ids.extend(vault.contacts.add_many(
-            drafts[i : i + 5000])) for i in range(0, n, 5000)])
+
+        def load() -> None:
+            for i in range(0, n, 5000):
+                contact_ids.extend(vault.contacts.add_many(drafts[i : i + 5000]))
+
+        load_contacts = timed(load)
         items = interactions(contact_ids, m)
         load_log = timed(lambda: [vault.interactions.log_many(items[i : i + 50_000])
                                   for i in range(0, m, 50_000)])

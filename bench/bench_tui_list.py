@@ -12,14 +12,15 @@ PageDown for under 50 ms. Exit status 1 if a target is missed at the large size.
 
 What is measured, and why:
 
-- Longest loop stall: the longest single event-loop callback while the keys are processed, timed
-  by wrapping `asyncio.Handle._run`. That is the time during which the app could not react to
-  anything, which is what a user feels; the targets apply to it. It is also reported without the
-  time the cyclic garbage collector ran inside that callback, and the longest GC pause on its own:
-  a full (generation 2) collection walks every tracked object in the process, 100,000 rows
-  included, so it grows with the vault even though the widget does not. `--gc-freeze` calls
-  `gc.freeze()` after the rows are built, as an app can after loading the vault, to show the
-  difference.
+- Longest loop stall: the longest single event-loop callback while the keys are processed,
+  timed by wrapping `asyncio.Handle._run`. That is the time during which the app could not react to
+  anything, which is what a user feels; the targets apply to it. It is given in wall time and in
+  thread CPU time (wall time also counts the moments the OS ran other processes, which on a busy
+  shared machine dwarfs the widget), and in CPU time without the cyclic garbage collector; the
+  longest GC pause is given on its own. A full (generation 2) collection walks every tracked
+  object in the process, 100,000 rows included, so it grows with the vault even though the widget
+  does not; `--gc-freeze` calls `gc.freeze()` after the rows are built, as an app can after
+  loading the vault, to show the difference.
 - CPU per keypress: process time around `pilot.press()` + `pilot.pause()`.
 - Wall per keypress: wall time around the same calls, as the issue asks. Textual's pilot sleeps
   on purpose while it waits for the app to go idle (`wait_for_idle`, 20 ms steps), so this has a
@@ -41,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
 import statistics
 import sys
@@ -94,11 +96,16 @@ def invent_rows(count: int, seed: int = 1) -> list[ContactRow]:
 
 @dataclass
 class Window:
-    """What the monitor saw during one `StallMonitor.window()`, in seconds."""
+    """What the monitor saw during one `StallMonitor.window()`, in seconds.
+
+    Wall time is what a user waits; thread CPU time is the work done, without the time the OS
+    gave the CPU to other processes, so it is the steadier figure on a shared machine.
+    """
 
     stalls: list[float] = field(default_factory=lambda: [0.0])
-    stalls_without_gc: list[float] = field(default_factory=lambda: [0.0])
-    gc_pauses: list[float] = field(default_factory=lambda: [0.0])
+    stalls_cpu: list[float] = field(default_factory=lambda: [0.0])
+    stalls_cpu_without_gc: list[float] = field(default_factory=lambda: [0.0])
+    gc_pauses_cpu: list[float] = field(default_factory=lambda: [0.0])
 
 
 @dataclass
@@ -106,44 +113,45 @@ class StallMonitor:
     """Times every event-loop callback, and every GC pass, while a window is open."""
 
     current: Window | None = None
-    gc_total: float = 0.0
+    gc_cpu_total: float = 0.0
     _gc_start: float = 0.0
 
     def _on_gc(self, phase: str, _info: dict[str, Any]) -> None:
         if phase == "start":
-            self._gc_start = time.perf_counter()
+            self._gc_start = time.thread_time()
             return
-        pause = time.perf_counter() - self._gc_start
-        self.gc_total += pause
+        pause = time.thread_time() - self._gc_start
+        self.gc_cpu_total += pause
         if self.current is not None:
-            self.current.gc_pauses.append(pause)
+            self.current.gc_pauses_cpu.append(pause)
 
     @contextmanager
     def installed(self) -> Iterator[None]:
         """Wrap `asyncio.Handle._run` and hook the garbage collector for the block."""
-        original: Callable[[asyncio.Handle], None] = asyncio.Handle._run  # type: ignore[attr-defined]
+        original: Callable[[asyncio.Handle], None] = asyncio.Handle._run
 
         def timed_run(handle: asyncio.Handle) -> None:
             window = self.current
             if window is None:
                 original(handle)
                 return
-            gc_before = self.gc_total
-            start = time.perf_counter()
+            gc_before = self.gc_cpu_total
+            wall, cpu = time.perf_counter(), time.thread_time()
             try:
                 original(handle)
             finally:
-                elapsed = time.perf_counter() - start
-                window.stalls.append(elapsed)
-                window.stalls_without_gc.append(elapsed - (self.gc_total - gc_before))
+                cpu = time.thread_time() - cpu
+                window.stalls.append(time.perf_counter() - wall)
+                window.stalls_cpu.append(cpu)
+                window.stalls_cpu_without_gc.append(cpu - (self.gc_cpu_total - gc_before))
 
-        asyncio.Handle._run = timed_run  # type: ignore[attr-defined]
+        asyncio.Handle._run = timed_run  # type: ignore[method-assign,assignment]
         gc.callbacks.append(self._on_gc)
         try:
             yield
         finally:
             gc.callbacks.remove(self._on_gc)
-            asyncio.Handle._run = original  # type: ignore[attr-defined]
+            asyncio.Handle._run = original  # type: ignore[method-assign,assignment]
 
     @contextmanager
     def window(self) -> Iterator[Window]:
@@ -179,10 +187,11 @@ async def press_timed(pilot: Pilot[None], key: str, count: int) -> tuple[list[fl
 
 
 def record(result: dict[str, float], name: str, window: Window) -> None:
-    """Store a window's longest stall, longest stall without GC, and longest GC pause in ms."""
+    """Store a window's longest stalls (wall; CPU; CPU without GC) and GC pause, in ms."""
     result[f"{name}_stall"] = max(window.stalls) * 1e3
-    result[f"{name}_stall_nogc"] = max(window.stalls_without_gc) * 1e3
-    result[f"{name}_gc"] = max(window.gc_pauses) * 1e3
+    result[f"{name}_stall_cpu"] = max(window.stalls_cpu) * 1e3
+    result[f"{name}_stall_nogc"] = max(window.stalls_cpu_without_gc) * 1e3
+    result[f"{name}_gc"] = max(window.gc_pauses_cpu) * 1e3
 
 
 async def run_scenario(
@@ -267,18 +276,22 @@ LINES: list[tuple[str, str, str]] = [
     ("mount_stall", "mount + first paint: longest stall (ms)", ""),
     ("render_screen", "render 24 lines, cold line cache (ms)", ""),
     ("noop_wall_median", "no-op key: press+pause wall, median (ms)", "floor"),
-    ("down_stall", f"Down x{DOWN_PRESSES}: longest loop stall (ms)", "< 16"),
-    ("down_stall_nogc", f"Down x{DOWN_PRESSES}: longest stall without GC (ms)", ""),
-    ("down_gc", f"Down x{DOWN_PRESSES}: longest GC pause (ms)", ""),
-    ("down_cpu_max", f"Down x{DOWN_PRESSES}: max CPU per press (ms)", ""),
-    ("down_wall_median", f"Down x{DOWN_PRESSES}: press+pause wall, median (ms)", ""),
-    ("down_wall_max", f"Down x{DOWN_PRESSES}: press+pause wall, max (ms)", ""),
-    ("pagedown_stall", f"PageDown x{PAGE_PRESSES}: longest loop stall (ms)", "< 50"),
-    ("pagedown_stall_nogc", f"PageDown x{PAGE_PRESSES}: longest stall without GC (ms)", ""),
-    ("pagedown_gc", f"PageDown x{PAGE_PRESSES}: longest GC pause (ms)", ""),
-    ("pagedown_cpu_max", f"PageDown x{PAGE_PRESSES}: max CPU per press (ms)", ""),
-    ("pagedown_wall_median", f"PageDown x{PAGE_PRESSES}: press+pause wall, median (ms)", ""),
-    ("pagedown_wall_max", f"PageDown x{PAGE_PRESSES}: press+pause wall, max (ms)", ""),
+    ("noop_stall", "no-op key: longest stall (ms)", ""),
+]
+for _key, _label, _target in (
+    ("down", f"Down x{DOWN_PRESSES}", "< 16"),
+    ("pagedown", f"PageDown x{PAGE_PRESSES}", "< 50"),
+):
+    LINES += [
+        (f"{_key}_stall", f"{_label}: longest stall, wall (ms)", _target),
+        (f"{_key}_stall_cpu", f"{_label}: longest stall, CPU (ms)", ""),
+        (f"{_key}_stall_nogc", f"{_label}: longest stall, CPU without GC (ms)", ""),
+        (f"{_key}_gc", f"{_label}: longest GC pause, CPU (ms)", ""),
+        (f"{_key}_cpu_max", f"{_label}: max CPU per press (ms)", ""),
+        (f"{_key}_wall_median", f"{_label}: press+pause wall, median (ms)", ""),
+        (f"{_key}_wall_max", f"{_label}: press+pause wall, max (ms)", ""),
+    ]
+LINES += [
     ("set_rows_call_us", "set_rows(filtered): the call (µs)", ""),
     ("set_rows_stall", "set_rows(filtered): longest stall to repaint (ms)", ""),
     ("mem_retained_kib", "set_rows + first screen: retained (KiB)", ""),
@@ -332,7 +345,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print_table(big, small, len(big_rows), len(small_rows))
     ok = big["down_stall"] < 16 and big["pagedown_stall"] < 50
-    print(f"\ntargets at {len(big_rows):,} rows: {'met' if ok else 'MISSED'}")
+    ok_cpu = big["down_stall_cpu"] < 16 and big["pagedown_stall_cpu"] < 50
+    print(
+        f"\ntargets at {len(big_rows):,} rows: wall {'met' if ok else 'MISSED'}, "
+        f"CPU {'met' if ok_cpu else 'MISSED'}; load average {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
     return 0 if ok else 1
 
 

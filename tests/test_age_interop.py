@@ -30,8 +30,8 @@ from vault.crypto.age import (
     decrypt_stream_with_identities,
     decrypt_with_identities,
     decrypt_with_passphrase,
-    encrypt_to_recipients,
     encrypt_stream_with_passphrase,
+    encrypt_to_recipients,
     encrypt_with_passphrase,
     generate_identity,
     recipient_of,
@@ -239,7 +239,9 @@ def test_passphrase_files_use_the_fixed_work_factor(passphrase_backup: tuple[str
         encrypt_stream_with_passphrase(io.BytesIO(b"x"), io.BytesIO(), "pw", log_n=21)
 
 
-@pytest.mark.parametrize("size", [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES])
+@pytest.mark.parametrize(
+    "size", [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES]
+)
 def test_passphrase_writer_chunk_boundaries(size: int) -> None:
     """The STREAM edge cases (empty, exactly full final chunk) read back through pyrage.
 

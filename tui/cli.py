@@ -14,7 +14,17 @@ from pathlib import Path
 
 import click
 
-from tui.commands import activity, contacts, events, organizing, relations, segments, vault_cmds
+from tui.commands import (
+    activity,
+    backup,
+    contacts,
+    events,
+    interchange,
+    organizing,
+    relations,
+    segments,
+    vault_cmds,
+)
 from tui.context import KithContext, default_vault_dir
 from tui.passphrase import PassphraseSource
 from vault.errors import KithError
@@ -83,6 +93,12 @@ for command in (
     activity.may_contact,
     activity.saved,
     events.event,
+    backup.backup_group,  # issue 4
+    backup.recovery_key,
+    interchange.import_cmd,  # issue 3
+    interchange.export_cmd,
+    interchange.duplicates,
+    interchange.merge,
 ):
     cli.add_command(command)
 

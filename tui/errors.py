@@ -35,3 +35,7 @@ class SomeLinesFailed(KithError):
     def __init__(self, exit_code: int = 1) -> None:
         super().__init__()
         self.exit_code = exit_code  # that of the last failed line
+
+
+class PlaintextConsentRequired(ConfirmationRequired):
+    """This writes your contacts unencrypted: pass --yes-plaintext, or confirm on a terminal."""

@@ -27,8 +27,8 @@ from vault import header, schema, segments
 from vault.contacts import ContactRepository
 from vault.crypto import aead, kdf
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
-from vault.identity import DeviceIdentity, load_or_create
 from vault.events import EventRepository
+from vault.identity import DeviceIdentity, load_or_create
 from vault.interactions import InteractionRepository
 from vault.keyring import Keyring, sqlcipher_key
 from vault.preferences import PreferenceRepository
@@ -305,6 +305,15 @@ class Vault:
                 self._index = None
         self.activity_cache.clear()
         return outcome
+
+    def drop_indexes(self) -> None:
+        """Forget the in-memory search and activity indexes after a bulk change (import, merge,
+        issue 3): they are rebuilt on next use, so nothing merged away is still shown."""
+        with self._index_lock:
+            if self._index is not None:
+                self._index.clear()
+                self._index = None
+        self.activity_cache.clear()
 
     def engagement(
         self, *, now: int, since: int | None = None, segment: str | None = None

@@ -68,8 +68,16 @@ BLOCK = tarfile.BLOCKSIZE  # 512
 RECORD = tarfile.RECORDSIZE  # 10240: tar pads the archive to whole records
 MAX_TRAILING_ZEROS = 64 * 1024
 
-_KEYS = {"format", "format_version", "vault_id", "created", "app_version", "counts", "members",
-         "signer"}
+_KEYS = {
+    "format",
+    "format_version",
+    "vault_id",
+    "created",
+    "app_version",
+    "counts",
+    "members",
+    "signer",
+}
 _MEMBER_KEYS = {"name", "size", "sha256"}
 _COUNT_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _VERSION = re.compile(r"[0-9A-Za-z.+-]{1,32}")

@@ -172,3 +172,26 @@ class RecoveryKeyExists(KithError):
 
 class IdentityRequired(InvalidInput):
     """This backup is encrypted to age keys: pass --identity FILE (a file with an AGE-SECRET-KEY-1... line)."""  # noqa: E501
+
+
+# -- import and export (issue 3) ------------------------------------------------------------------
+
+
+class ImportFailed(InvalidInput):
+    """Nothing was imported."""
+
+
+class ExportExists(KithError):
+    """A file with that name already exists, and exports never overwrite: choose another --out."""
+
+
+class MergeConflict(InvalidInput):
+    """More than one of these contacts is a target: keep one with `kith target clear ID` first."""
+
+
+class NothingToMerge(InvalidInput):
+    """Give at least two different contacts to merge."""
+
+
+class BackupIOError(KithError):
+    """Could not read or write a backup file (disk full, read-only or removed?); nothing was kept."""  # noqa: E501

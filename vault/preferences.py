@@ -177,6 +177,11 @@ def _encode(prefs: Preferences) -> dict[str, bytes | None]:
     }
 
 
+def encode_fields(prefs: Preferences) -> dict[str, bytes | None]:
+    """The sealed-field values of ``prefs`` (``None`` removes a field): for merges (issue 3)."""
+    return _encode(prefs)
+
+
 def decode(contact: str, values: Mapping[str, bytes]) -> Preferences:
     """Preferences from opened fields; anything malformed is an ``IntegrityError``."""
     try:

@@ -349,6 +349,27 @@ class RecordStore:
             )
         return [bytes(r[0]) for r in rows]
 
+    def relink(self, old: bytes, new: bytes) -> None:
+        """Point every link from or to ``old`` at ``new`` instead (merging contacts, issue 3).
+
+        A link ``new`` already has is kept once; a link that would join ``new`` to itself is
+        dropped. Dependents of ``old`` become dependents of ``new``, so shredding ``old``
+        afterwards shreds nothing else.
+        """
+        with self.store.transaction():
+            self.store.execute(
+                "UPDATE OR IGNORE links SET target_id = ? WHERE target_id = ?", (new, old)
+            )
+            self.store.execute(
+                "UPDATE OR IGNORE links SET record_id = ? WHERE record_id = ?", (new, old)
+            )
+            self.store.execute(
+                "DELETE FROM links WHERE record_id = ? OR target_id = ?", (old, old)
+            )
+            self.store.execute(
+                "DELETE FROM links WHERE record_id = ? AND target_id = ?", (new, new)
+            )
+
     def links_from(self, record_id: bytes, role: str | None = None) -> list[bytes]:
         """Ids of records that ``record_id`` links to (in ``role`` if given)."""
         if role is None:

@@ -104,6 +104,26 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # Import dedupe (issue 3): keyed, truncated digests of normalized emails and phones
+        # (and of whole keyless contacts), see vault/blind_index.py. A local cache: rebuilt from
+        # the sealed fields whenever a contact's fingerprint (field count, versions and sizes,
+        # updated time) no longer matches ``blind_index_state``; never synced.
+        "0005-blind-index",
+        """
+        CREATE TABLE blind_index (
+            kind      TEXT NOT NULL,
+            digest    INTEGER NOT NULL,
+            record_id BLOB NOT NULL REFERENCES records(id) ON DELETE CASCADE
+        );
+        CREATE INDEX blind_index_lookup ON blind_index (kind, digest);
+        CREATE INDEX blind_index_by_record ON blind_index (record_id);
+        CREATE TABLE blind_index_state (
+            record_id   BLOB PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+            fingerprint TEXT NOT NULL
+        ) WITHOUT ROWID
+        """,
+    ),
 )
 
 

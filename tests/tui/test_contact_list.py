@@ -141,7 +141,7 @@ def test_enter_posts_selected_with_the_right_id(rows_100k: list[ContactRow]) -> 
         await pilot.press("down", "down", "down", "enter")
         await pilot.pause()
         assert selected_ids(app) == [rows_100k[3].id]
-        assert app.messages[-1].control is widget  # type: ignore[attr-defined]
+        assert app.messages[-1].control is widget
 
     drive(app, script)
 
@@ -323,3 +323,22 @@ def test_line_cells_matches_the_rendered_text() -> None:
     for width in (0, 1, 7, 8, 9, 40, 78, 80, 200):
         text = line_text(("Name", "山田太郎" * 9, "x" * 99, ""), column_widths(width))
         assert cell_len(text) == line_cells(width)
+
+
+def test_resize_refits_columns_and_keeps_the_cursor_on_screen() -> None:
+    rows = make_rows(100)
+    app = ListApp(rows)
+
+    async def script(pilot: Pilot[None], widget: ContactList) -> None:
+        await pilot.press(*["down"] * 20)
+        await pilot.resize_terminal(50, 8)
+        await pilot.pause()
+        width = widget.scrollable_content_region.width
+        assert width < 50
+        assert all(widget.render_line(y).cell_length == width for y in range(8))
+        top = widget.scroll_offset.y
+        assert top <= widget.cursor < top + widget.size.height - 1
+        line = 1 + widget.cursor - top
+        assert widget.render_line(line).text.startswith(" " + rows[20].name[:5])
+
+    drive(app, script)

@@ -6,9 +6,9 @@ sequence it is given rather than copying it, and renders only the rows on screen
 per (row, width, cursor state) while it stays in a small LRU cache. Pressing Down re-renders two
 lines; scrolling a page re-renders one screenful. Nothing walks the whole sequence.
 
-The reason: the alternatives (a `DataTable` or one `ListItem` per contact) build per-row objects,
-which at 100,000 contacts costs seconds to mount and a hundred megabytes, and a filter that changes
-the row set would pay that again on every keystroke.
+The reason: the alternatives (a `DataTable`, or one `ListItem` per contact) build objects per row,
+so mounting time and memory grow with the vault, and a filter that changes the row set would pay
+that again on every keystroke. `bench/bench_tui_list.py` checks 100,000 rows against 200.
 
 Every cell goes through `tui.safe_text.safe` and is drawn as a `Segment`, which never parses markup,
 so a contact named ``[bold red]x`` shows literally and one holding an escape sequence shows inert.

@@ -100,8 +100,11 @@ class ContactFilter(Input):
         self._reported = ""
 
     @property
-    def query(self) -> str:
-        """The normalized query for the current value (reported or not yet)."""
+    def current_query(self) -> str:
+        """The normalized query for the current value (reported or not yet).
+
+        Not named `query`: that would shadow Textual's `DOMNode.query()`.
+        """
         return normalize_query(self.value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -131,7 +134,7 @@ class ContactFilter(Input):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        query = self.query
+        query = self.current_query
         if query != self._reported:
             self._reported = query
             self.post_message(self.QueryChanged(self, query))

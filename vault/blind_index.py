@@ -1,0 +1,251 @@
+"""Keyed blind indexes of contacts, for exact-match dedupe on import (DESIGN §5).
+
+What is indexed, per contact (``entries_of``):
+- ``email``: each email address, casefolded (``Ana@Example.org`` and ``ana@example.org`` are one
+  person's mailbox in practice, whatever RFC 5321 allows for the local part);
+- ``phone``: each phone number that parsed to E.164 (a number kept as typed is not a reliable
+  key: ``call after 6`` is not a number);
+- ``content``: for a contact with neither, one digest of the whole normalized contact, so that
+  importing the same name-only row twice still adds nothing.
+
+Rules and reasons:
+- Key: ``BIK = HKDF-SHA256(LWK, "kith/blind-index", vault id)``. Derived from the local-wrap key
+  because the keyring never keeps the VMK (only the header holds it); HKDF with its own purpose
+  gives an independent key. Digests: ``vault/crypto/blind.py`` (keyed BLAKE2b, truncated).
+- Truncation follows CipherSweet's planner: with ``R`` values of one kind, ``bits = floor(log2
+  R) - 1`` (at least 1), so each digest is shared by about 2 to 8 values ("coincidences"). Someone
+  who can read the table (which needs the SQLCipher key) cannot tell which contacts share an
+  email or a phone; every match is confirmed against the decrypted contact, so false positives
+  cost a decryption, never a wrong merge. ``bits`` is stored per kind in ``settings``; the index
+  is rebuilt when the population makes the stored size unsafe (too many bits) or wasteful (two
+  or more bits too few: more than about 8 candidates per lookup).
+- The index is a cache of what the sealed fields say. ``blind_index_state`` holds each indexed
+  contact's fingerprint (updated time, field count, sum of field versions, sum of sealed sizes:
+  every write through ``RecordStore`` bumps a version). ``refresh`` re-indexes every contact whose
+  fingerprint changed or that has none, whoever changed it (CLI, TUI, sync), so the rest of Kith
+  needs no hook; shredded contacts drop out by ``ON DELETE CASCADE``.
+- It is local only: never synced, and a backup may drop both tables (they are rebuilt on the
+  next import). Nothing here is ever written outside the encrypted database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from vault.contacts import RECORD_TYPE, decode, encode
+from vault.crypto import blind, kdf
+from vault.encoding import enc
+from vault.model import ContactDraft, Email, Phone
+from vault.store import Store
+
+if TYPE_CHECKING:
+    from vault.api import Vault
+    from vault.contacts import ContactRepository
+
+KINDS = ("email", "phone", "content")
+BITS_SETTING = "blind_index_bits"
+TABLES = ("blind_index", "blind_index_state")
+_BATCH = 500
+Progress = Callable[[int, int], None]
+
+_FINGERPRINTS = (
+    "SELECT r.id, r.updated, count(f.record_id), total(f.version), total(length(f.sealed)) "
+    "FROM records r LEFT JOIN fields f ON f.record_id = r.id WHERE r.type = ?"
+)
+
+
+def keys_of(emails: Iterable[Email], phones: Iterable[Phone]) -> set[tuple[str, str]]:
+    """The exact-match keys of a contact: casefolded emails and E.164 phones."""
+    keys = {("email", e.value.casefold()) for e in emails if e.value}
+    keys |= {("phone", p.value) for p in phones if p.valid and p.value}
+    return keys
+
+
+def content_value(draft: ContactDraft) -> bytes:
+    """A canonical encoding of a whole normalized contact (for contacts without keys)."""
+    values = encode(draft)
+    return enc("kith/contact-content/1", *(x for k in sorted(values) for x in (k, values[k])))
+
+
+def entries_of(draft: ContactDraft) -> list[tuple[str, str | bytes]]:
+    """What the index holds for ``draft``: its keys, else its content."""
+    keys: list[tuple[str, str | bytes]] = sorted(keys_of(draft.emails, draft.phones))
+    return keys or [("content", content_value(draft))]
+
+
+def bits_for(population: int) -> int:
+    """CipherSweet's largest safe size: ``floor(log2 R) - 1`` bits, at least 1."""
+    return max(1, population.bit_length() - 2)
+
+
+def _chunks(items: list[bytes], size: int = _BATCH) -> Iterator[list[bytes]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class BlindIndex:
+    """The blind index of one unlocked vault."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.store: Store = vault.live_store
+        self.contacts: ContactRepository = vault.contacts
+        self._key = kdf.hkdf_sha256(vault.keyring.lwk, "kith/blind-index", vault.vault_id)
+        self._vault = vault
+        saved = vault.setting(BITS_SETTING)
+        loaded = json.loads(saved) if saved else {}
+        self.bits: dict[str, int] = {k: int(loaded.get(k, 1)) for k in KINDS}
+
+    # -- digests and lookups ---------------------------------------------------------------
+
+    def digest(self, kind: str, value: str | bytes) -> int:
+        """The stored digest of one entry."""
+        return blind.digest(self._key, kind, value, self.bits[kind])
+
+    def candidates(self, kind: str, value: str | bytes) -> list[bytes]:
+        """Ids of contacts that *may* hold ``value`` (confirm against the decrypted contact)."""
+        rows = self.store.execute(
+            "SELECT record_id FROM blind_index WHERE kind = ? AND digest = ?",
+            (kind, self.digest(kind, value)),
+        )
+        return [bytes(r[0]) for r in rows]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def put_many(self, items: Iterable[tuple[bytes, ContactDraft]]) -> None:
+        """(Re)index contacts: their old entries are replaced; stamp them afterwards."""
+        rows: list[tuple[str, int, bytes]] = []
+        ids: list[bytes] = []
+        for record_id, draft in items:
+            ids.append(record_id)
+            rows += [(k, self.digest(k, v), record_id) for k, v in entries_of(draft)]
+        with self.store.transaction():
+            for batch in _chunks(ids):
+                self.store.execute(
+                    f"DELETE FROM blind_index WHERE record_id IN ({_marks(len(batch))})",  # noqa: S608
+                    batch,
+                )
+            self.store.executemany(
+                "INSERT INTO blind_index (kind, digest, record_id) VALUES (?,?,?)", rows
+            )
+
+    def stamp(self, record_ids: list[bytes]) -> None:
+        """Record the current fingerprint of ``record_ids`` (after they were indexed)."""
+        with self.store.transaction():
+            for batch in _chunks(record_ids):
+                rows = self.store.execute(
+                    f"{_FINGERPRINTS} AND r.id IN ({_marks(len(batch))}) GROUP BY r.id",
+                    (RECORD_TYPE, *batch),
+                )
+                self.store.executemany(
+                    "INSERT OR REPLACE INTO blind_index_state (record_id, fingerprint) "
+                    "VALUES (?, ?)",
+                    [(bytes(r[0]), _fingerprint(r)) for r in rows],
+                )
+
+    # -- keeping the cache true ------------------------------------------------------------
+
+    def stale(self) -> list[bytes]:
+        """Contacts whose entries may not match their sealed fields (changed or never indexed)."""
+        known: dict[bytes, str] = {
+            bytes(r[0]): str(r[1])
+            for r in self.store.execute("SELECT record_id, fingerprint FROM blind_index_state")
+        }
+        out: list[bytes] = []
+        for row in self.store.iterate(f"{_FINGERPRINTS} GROUP BY r.id", (RECORD_TYPE,)):
+            rid = bytes(row[0])
+            if known.get(rid) != _fingerprint(row):
+                out.append(rid)
+        return out
+
+    def refresh(self, progress: Progress | None = None) -> int:
+        """Re-index every stale contact; returns how many were re-indexed."""
+        stale = self.stale()
+        if not stale:
+            return 0
+        total = self.contacts.count()
+        with self.store.transaction():
+            if len(stale) * 4 > total:
+                self._reindex_bulk(set(stale), progress)
+            else:
+                for n, batch in enumerate(_chunks(stale, 100)):
+                    self.put_many((rid, self.contacts.get_by_id(rid).draft()) for rid in batch)
+                    if progress:
+                        progress(min((n + 1) * 100, len(stale)), len(stale))
+            self.stamp(stale)
+        return len(stale)
+
+    def _reindex_bulk(self, wanted: set[bytes], progress: Progress | None) -> None:
+        """Open only emails and phones of every contact; whole contacts only for keyless ones."""
+        for batch in _chunks(sorted(wanted)):
+            self.store.execute(
+                f"DELETE FROM blind_index WHERE record_id IN ({_marks(len(batch))})",  # noqa: S608
+                batch,
+            )
+        keyed: list[tuple[bytes, ContactDraft]] = []
+        seen: set[bytes] = set()
+        for record_id, values in self.contacts.records.iter_fields(
+            RECORD_TYPE, ("emails", "phones")
+        ):
+            if record_id not in wanted:
+                continue
+            attrs = decode(values)
+            if keys_of(attrs["emails"], attrs["phones"]):
+                seen.add(record_id)
+                keyed.append((record_id, ContactDraft(emails=attrs["emails"],
+                                                      phones=attrs["phones"])))  # fmt: skip
+            if len(keyed) >= 2000:
+                self.put_many(keyed)
+                keyed = []
+                if progress:
+                    progress(len(seen), len(wanted))
+        self.put_many(keyed)
+        keyless = sorted(wanted - seen)
+        self.put_many((rid, self.contacts.get_by_id(rid).draft()) for rid in keyless)
+
+    def counts(self) -> dict[str, int]:
+        """How many entries of each kind the index holds."""
+        found: dict[str, int] = {
+            str(r[0]): int(r[1])
+            for r in self.store.execute("SELECT kind, count(*) FROM blind_index GROUP BY kind")
+        }
+        return {k: int(found.get(k, 0)) for k in KINDS}
+
+    def resize_for(self, added: dict[str, int]) -> bool:
+        """Choose the sizes for the population after ``added`` more entries; rebuild if needed.
+
+        Returns True if the index was rebuilt (every contact re-indexed at the new sizes).
+        """
+        now = self.counts()
+        wanted = {k: bits_for(now[k] + added.get(k, 0)) for k in KINDS}
+        if all(0 <= wanted[k] - self.bits[k] < 2 for k in KINDS):
+            return False
+        with self.store.transaction():
+            self.bits = wanted
+            self._vault.set_setting(BITS_SETTING, json.dumps(wanted, sort_keys=True))
+            self.store.execute("DELETE FROM blind_index")
+            self.store.execute("DELETE FROM blind_index_state")
+            self.refresh()
+        return True
+
+
+def _fingerprint(row: tuple[object, ...]) -> str:
+    _, updated, count, versions, sizes = row
+    return f"{updated}:{count}:{int(versions)}:{int(sizes)}"  # type: ignore[call-overload]
+
+
+__all__ = [
+    "BITS_SETTING",
+    "KINDS",
+    "TABLES",
+    "BlindIndex",
+    "bits_for",
+    "content_value",
+    "entries_of",
+    "keys_of",
+]
