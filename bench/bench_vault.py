@@ -38,9 +38,25 @@ def plain_sqlcipher_seconds(drafts: list) -> float:  # type: ignore[type-arg]
             rows = []
             for draft in drafts:
                 values = encode(draft)
-                rows.append((os.urandom(16), 0, *(values.get(k, b"").decode() for k in (
-                    "name", "given_name", "family_name", "emails", "phones", "addresses", "org",
-                    "tags"))))
+                rows.append(
+                    (
+                        os.urandom(16),
+                        0,
+                        *(
+                            values.get(k, b"").decode()
+                            for k in (
+                                "name",
+                                "given_name",
+                                "family_name",
+                                "emails",
+                                "phones",
+                                "addresses",
+                                "org",
+                                "tags",
+                            )
+                        ),
+                    )
+                )
             with store.transaction():
                 store.executemany("INSERT INTO contacts VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 
@@ -58,15 +74,20 @@ def main() -> None:
 
     baseline = plain_sqlcipher_seconds(drafts)
     with temp_vault() as vault:
-        sealed = timed(lambda: [vault.contacts.add_many(drafts[i : i + 5000])
-                                for i in range(0, n, 5000)])
+        sealed = timed(
+            lambda: [vault.contacts.add_many(drafts[i : i + 5000]) for i in range(0, n, 5000)]
+        )
         index_seconds = timed(vault.search_index)
         index = vault.search_index()
         rng = random.Random(3)
         words = []
         for draft in rng.sample(drafts, 40):
-            words += [draft.family_name.lower(), draft.emails[0].value[:9],
-                      draft.addresses[0].locality.lower(), draft.phones[0].value[5:11]]
+            words += [
+                draft.family_name.lower(),
+                draft.emails[0].value[:9],
+                draft.addresses[0].locality.lower(),
+                draft.phones[0].value[5:11],
+            ]
         latencies: list[float] = []
         for word in words:
             for end in range(1, len(word) + 1):
@@ -74,16 +95,20 @@ def main() -> None:
         db_mib = (vault.path / "vault.db").stat().st_size / 2**20
 
     print(f"# Vault core, {n:,} contacts (cheap KDF; times in seconds)")
-    print(table([
-        ("plain SQLCipher insert", f"{baseline:.2f} s"),
-        ("sealed store insert", f"{sealed:.2f} s"),
-        ("ratio sealed / plain", f"{sealed / baseline:.1f}x  (target <= 15x)"),
-        ("decrypt all into index", f"{index_seconds:.2f} s"),
-        ("keystrokes measured", f"{len(latencies)}"),
-        ("search p95 per keystroke", f"{p95(latencies) * 1000:.1f} ms  (target < 50 ms)"),
-        ("search max per keystroke", f"{max(latencies) * 1000:.1f} ms"),
-        ("database size", f"{db_mib:.1f} MiB"),
-    ]))
+    print(
+        table(
+            [
+                ("plain SQLCipher insert", f"{baseline:.2f} s"),
+                ("sealed store insert", f"{sealed:.2f} s"),
+                ("ratio sealed / plain", f"{sealed / baseline:.1f}x  (target <= 15x)"),
+                ("decrypt all into index", f"{index_seconds:.2f} s"),
+                ("keystrokes measured", f"{len(latencies)}"),
+                ("search p95 per keystroke", f"{p95(latencies) * 1000:.1f} ms  (target < 50 ms)"),
+                ("search max per keystroke", f"{max(latencies) * 1000:.1f} ms"),
+                ("database size", f"{db_mib:.1f} MiB"),
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

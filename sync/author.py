@@ -159,6 +159,7 @@ class Writer:
         return tuple(shares)
 
     def _content(self, state: SegmentState, body: Content, now_ms: int) -> Op:
+        self._check_role(state, Role.WRITER)
         write = state.write_key()
         kind = kind_of(body)
         plain = encode_content(body)
@@ -174,10 +175,13 @@ class Writer:
         raw = encode_membership(body)
         return self._emit(state, kind_of(body), lambda _seq: raw, Role.ADMIN, now_ms)
 
-    def _emit(self, state: SegmentState, kind: ops.Kind, make_body: _BodyMaker, needed: Role,
-              now_ms: int) -> Op:
+    def _check_role(self, state: SegmentState, needed: Role) -> None:
         if not sufficient(state.membership.current_role(self.me.signing_public), needed):
             raise NotAllowedLocally
+
+    def _emit(self, state: SegmentState, kind: ops.Kind, make_body: _BodyMaker, needed: Role,
+              now_ms: int) -> Op:
+        self._check_role(state, needed)
         chain = state.chain(self.me.signing_public)
         seq = chain.head + 1
         prev = chain.ids[-1] if chain.ids else ZERO_HASH

@@ -11,7 +11,9 @@ State machine for one bundle (``docs/state-machines/pipeline.md``)::
         CHAIN      NEXT: go on | REPLAY: no-op | GAP: buffer | FORK: quarantine the author |
                    QUARANTINED: ignore
         CLOCK      hlc at most 10 minutes ahead of our physical clock (ClockSkew)
-        BODY       open the sealed body or our key shares (KeyUnavailable, BadOpBody)
+        BODY       open the sealed body or our key shares (KeyUnavailable, BadOpBody); a
+                   body whose key is not held yet waits for the end of the bundle, since a
+                   member.add later in it may carry that key
         STAGED     then drain the gap buffer for that author (CHAIN, CLOCK, BODY again)
     any rejection of an op of this bundle --> REJECTED: nothing is applied
     all ops staged --> COMMITTED: chains, log, buffer, forks, keys, membership, merge
@@ -63,7 +65,7 @@ from sync.errors import (
 )
 from sync.hlc import Hlc, check_skew
 from sync.membership import AdminOp, MembershipLog
-from sync.ops import MEMBERSHIP_KINDS, Op
+from sync.ops import MAX_SEQ, MEMBERSHIP_KINDS, Op
 from sync.state import Entry, SegmentState, SyncState
 from vault.errors import IntegrityError
 
@@ -130,10 +132,11 @@ class Outcome:
 class _Stop(Exception):
     """Internal control flow: one op stopped the bundle at ``step`` (never leaves the module)."""
 
-    def __init__(self, step: Step, error: SyncRejection) -> None:
+    def __init__(self, step: Step, error: SyncRejection, op: Op | None = None) -> None:
         super().__init__(step.value)
         self.step = step
         self.error = error
+        self.op = op
 
 
 class _Stage:
@@ -148,6 +151,7 @@ class _Stage:
         self.membership_changed = False
         self.keys: list[tuple[int, bytes, bytes | None]] = []
         self.entries: list[Entry] = []
+        self.deferred: list[int] = []
         self.gaps: dict[tuple[bytes, int], Op] = {}
         self.taken: set[tuple[bytes, int]] = set()
         self.outcome = Outcome(segment=state.segment)
@@ -177,10 +181,10 @@ class _Stage:
             ops.verify(op)
         except BadSignature as exc:
             raise _Stop(Step.SIGNATURE, exc) from None
-        if self._place(op, membership):
+        if self._place(op, membership, current=True):
             self._drain(op.author)
 
-    def _place(self, op: Op, membership: Membership | None) -> bool:
+    def _place(self, op: Op, membership: Membership | None, *, current: bool) -> bool:
         """CHAIN, CLOCK, BODY and staging for one authentic op; True if it was staged."""
         chain = self.chain(op.author)
         try:
@@ -200,7 +204,7 @@ class _Stage:
                 check_skew(op.hlc, self.now_ms)
             except ClockSkew as exc:
                 raise _Stop(Step.CLOCK, exc) from None
-            self._stage(chain, op, self._open(op, membership))
+            self._stage(chain, op, self._open(op, membership, current=current))
             return True
         return False
 
@@ -211,37 +215,63 @@ class _Stage:
             key = (author, chain.head + 1)
             current = self.gaps.pop(key, None)
             if current is not None:  # from this bundle: a failure rejects the bundle
-                self._place(current, _membership_body(current))
+                self._place(current, _membership_body(current), current=True)
                 continue
             earlier = self.state.buffer.ops.get(key)
             if earlier is None or key in self.taken:
                 return
             self.taken.add(key)
             try:  # from an earlier bundle: a failure drops that op only
-                self._place(earlier, _membership_body(earlier))
+                self._place(earlier, _membership_body(earlier), current=False)
             except _Stop as stop:
                 self.outcome.dropped.append(Rejection(stop.step, stop.error, author, key[1]))
                 return
 
-    def _open(self, op: Op, membership: Membership | None) -> Entry:
-        """BODY: open a content body, or the key shares of a membership op addressed to us."""
+    def _open(self, op: Op, membership: Membership | None, *, current: bool) -> Entry:
+        """BODY: open a content body, or the key shares of a membership op addressed to us.
+
+        A body of this bundle sealed under a key we do not hold yet is deferred to the end of
+        the bundle (``finish``): a ``member.add`` later in the bundle may bring that key.
+        """
         try:
             if membership is not None:
                 self._learn(op, membership)
                 return Entry(op, None)
-            epoch, _ = ops.sealed_epoch(op)
-            candidates = self.state.keys.get(epoch, []) + [k for e, k, _ in self.keys if e == epoch]
-            if not candidates:
+            entry = self._open_content(op)
+            if entry is None and current:
+                self.deferred.append(len(self.entries))
+                return Entry(op, None)
+            if entry is None:
                 raise KeyUnavailable
-            for key in candidates:
-                try:
-                    plain = ops.open_body(key, op)
-                except IntegrityError:
-                    continue
-                return Entry(op, parse_content(op.kind, plain), plain)
-            raise BadOpBody
+            return entry
         except (KeyUnavailable, BadOpBody, MalformedOp) as exc:
             raise _Stop(Step.BODY, exc) from None
+
+    def _open_content(self, op: Op) -> Entry | None:
+        """The opened entry, None if no key of its epoch is held; ``BadOpBody`` if none opens."""
+        epoch, _ = ops.sealed_epoch(op)
+        candidates = self.state.keys.get(epoch, []) + [k for e, k, _ in self.keys if e == epoch]
+        if not candidates:
+            return None
+        for key in candidates:
+            try:
+                plain = ops.open_body(key, op)
+            except IntegrityError:
+                continue
+            return Entry(op, parse_content(op.kind, plain), plain)
+        raise BadOpBody
+
+    def finish(self) -> None:
+        """BODY for the deferred ops of this bundle, now that every key in it is staged."""
+        for index in self.deferred:
+            op = self.entries[index].op
+            try:
+                entry = self._open_content(op)
+                if entry is None:
+                    raise KeyUnavailable
+            except (KeyUnavailable, BadOpBody, MalformedOp) as exc:
+                raise _Stop(Step.BODY, exc, op) from None
+            self.entries[index] = entry
 
     def _learn(self, op: Op, body: Membership) -> None:
         """Open the key shares addressed to us (all or none are staged)."""
@@ -282,9 +312,11 @@ class _Stage:
         for author, seq in self.taken:
             state.buffer.pop(author, seq)
         for author, chain in self.chains.items():
-            state.buffer.drop_through(author, chain.head)
+            # a quarantined author's buffered ops can never be taken: forget them
+            state.buffer.drop_through(author, chain.head if chain.fork is None else MAX_SEQ)
         for op in self.gaps.values():
-            outcome.buffered += 1 if state.buffer.add(op) else 0
+            if self.chain(op.author).fork is None and state.buffer.add(op):
+                outcome.buffered += 1
         for epoch, key, source in self.keys:
             if key not in state.keys.get(epoch, []):
                 outcome.new_keys.append((epoch, key))
@@ -313,14 +345,17 @@ def receive_ops(
 ) -> Outcome:
     """Run the op steps of the pipeline over ``wires`` (already taken out of a bundle)."""
     stage = _Stage(state, me, now_ms)
-    for raw in wires:
-        try:
+    raw = b""
+    try:
+        for raw in wires:
             stage.take(raw)
-        except _Stop as stop:
-            author, seq = _who(raw)
-            return Outcome(
-                segment=state.segment, rejections=[Rejection(stop.step, stop.error, author, seq)]
-            )
+        raw = b""
+        stage.finish()
+    except _Stop as stop:
+        author, seq = (stop.op.author, stop.op.seq) if stop.op else _who(raw)
+        return Outcome(
+            segment=state.segment, rejections=[Rejection(stop.step, stop.error, author, seq)]
+        )
     return stage.commit()
 
 
@@ -339,6 +374,8 @@ def receive_bundle(sync: SyncState, data: bytes, me: Me, now_ms: int) -> Outcome
 
 def _who(raw: bytes) -> tuple[bytes | None, int | None]:
     """Author and seq of a raw op for a report, if it parses that far."""
+    if not raw:
+        return None, None
     try:
         op = ops.parse(raw)
     except (MalformedOp, OpTooLarge):

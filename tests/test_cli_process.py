@@ -13,8 +13,15 @@ SECRET = (PASSPHRASE + "\n").encode()
 def make_vault(tmp_path: Path) -> dict[str, str]:
     env = {"KITH_VAULT": str(tmp_path / "vault")}
     done = run_kith_process(
-        "--passphrase-file", "-", "init", "--kdf-memory", "8", "--kdf-time", "1",
-        env=env, input=SECRET,
+        "--passphrase-file",
+        "-",
+        "init",
+        "--kdf-memory",
+        "8",
+        "--kdf-time",
+        "1",
+        env=env,
+        input=SECRET,
     )
     assert done.returncode == 0, done.stderr
     done = run_kith_process("--passphrase-file", "-", "add", "--name", "Ana", env=env, input=SECRET)
@@ -49,7 +56,9 @@ def test_damaged_database_exits_6(tmp_path: Path) -> None:
     env = make_vault(tmp_path)
     db = tmp_path / "vault" / "vault.db"
     pristine = db.read_bytes()
-    assert run_kith_process("--passphrase-file", "-", "check", env=env, input=SECRET).returncode == 0
+    assert (
+        run_kith_process("--passphrase-file", "-", "check", env=env, input=SECRET).returncode == 0
+    )
     for page in range(len(pristine) // 4096):
         data = bytearray(pristine)
         data[page * 4096 + 2000] ^= 0x01  # one bit, in the middle of one page
@@ -75,7 +84,18 @@ def test_garbage_database_exits_6(tmp_path: Path) -> None:
 def test_help_for_every_command() -> None:
     done = run_kith_process("--help")
     assert done.returncode == 0
-    for command in ("init", "add", "show", "list", "search", "edit", "delete", "passwd", "info",
-                    "burn", "tui"):
+    for command in (
+        "init",
+        "add",
+        "show",
+        "list",
+        "search",
+        "edit",
+        "delete",
+        "passwd",
+        "info",
+        "burn",
+        "tui",
+    ):
         assert command in done.stdout.decode()
         assert run_kith_process(command, "--help").returncode == 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 import struct
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from vault import header
 from vault.crypto import aead, kdf

@@ -78,11 +78,31 @@ def test_no_marker_anywhere_the_process_wrote(tmp_path: Path) -> None:
     kith("init", "--kdf-memory", "8", "--kdf-time", "1", "--region", "FR")
     m = MARKERS
     short = kith(
-        "add", "--name", m["name"], "--given-name", m["given"], "--family-name", m["family"],
-        "--email", m["email"], "--phone", PHONE,
-        "--address", f"{m['street']}; {m['city']};; {m['postcode']}; FR",
-        "--org", m["org"], "--role", m["role"], "--language", m["language"],
-        "--note", m["note"], "--tag", m["tag"], "--field", f"{m['field_key']}={m['field_value']}",
+        "add",
+        "--name",
+        m["name"],
+        "--given-name",
+        m["given"],
+        "--family-name",
+        m["family"],
+        "--email",
+        m["email"],
+        "--phone",
+        PHONE,
+        "--address",
+        f"{m['street']}; {m['city']};; {m['postcode']}; FR",
+        "--org",
+        m["org"],
+        "--role",
+        m["role"],
+        "--language",
+        m["language"],
+        "--note",
+        m["note"],
+        "--tag",
+        m["tag"],
+        "--field",
+        f"{m['field_key']}={m['field_value']}",
     ).strip()
     other = kith("add", "--name", "Doomed " + m["name"], "--tag", m["tag"]).strip()
     kith("edit", short, "--add-tag", m["edited"])

@@ -242,6 +242,8 @@ def test_cli_search_save_and_list_saved(kith: Kith) -> None:
     listed = kith("list", "--saved", "lyon QUIET", "--json")
     assert [c["name"] for c in json.loads(listed.stdout)] == ["Bob Stone"]
     assert set(json.loads(listed.stdout)[0]) >= {"id", "name", "emails", "tags"}
+    leading = kith("search", "--json", "--", "-contacted:ever")
+    assert [c["name"] for c in json.loads(leading.stdout)] == ["Bob Stone", "Cleo"]
     both = json.loads(kith("search", "tag:volunteers", "--tag", "volunteers", "--json").stdout)
     assert [c["name"] for c in both] == ["Ana Lima", "Cleo"]
     saved = json.loads(kith("saved", "list", "--json").stdout)
@@ -277,3 +279,16 @@ def test_cli_search_failures_change_nothing(kith: Kith) -> None:
     assert kith("search", "city:x", "--save", "").exit_code == 5
     assert json.loads(kith("saved", "list", "--json").stdout) == []
     assert kith("list", "--saved", "nothing").exit_code == 4
+
+
+def test_index_notices_another_process(vault: Vault, people: dict[str, bytes]) -> None:
+    from tests.conftest import PASSPHRASE
+
+    assert names(vault, "logged:note") == []
+    other = Vault.open(vault.path, PASSPHRASE)  # another process, as far as SQLite can tell
+    try:
+        other.interactions.log(people["dan"], make_draft("note", NOW))
+    finally:
+        other.lock()
+    assert names(vault, "logged:note") == ["Dan"]
+    assert names(vault, "logged:note") == ["Dan"]  # unchanged since: the marker short-cuts

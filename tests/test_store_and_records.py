@@ -72,7 +72,9 @@ def test_an_old_version_replayed_fails(vault: Vault) -> None:
     repo = vault.contacts
     contact = repo.add(ContactDraft(name="Ana"))
     rid = bytes.fromhex(contact.id)
-    old = vault.live_store.one("SELECT sealed FROM fields WHERE record_id = ? AND name='name'", (rid,))
+    old = vault.live_store.one(
+        "SELECT sealed FROM fields WHERE record_id = ? AND name='name'", (rid,)
+    )
     assert old is not None
     repo.update(rid, ContactDraft(name="Ana Lima"))
     vault.live_store.execute(
@@ -94,7 +96,9 @@ def test_each_field_has_its_own_nonce(vault: Vault) -> None:
 def test_field_ad_uses_the_home_segment(vault: Vault) -> None:
     contact = vault.contacts.add(ContactDraft(name="Ana"))
     rid = bytes.fromhex(contact.id)
-    assert field_ad(vault.private_segment, rid, "name", 1) != field_ad(vault.vault_id, rid, "name", 1)
+    assert field_ad(vault.private_segment, rid, "name", 1) != field_ad(
+        vault.vault_id, rid, "name", 1
+    )
 
 
 def test_delete_shreds_the_key_and_reclaims_space(vault: Vault) -> None:

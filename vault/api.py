@@ -90,7 +90,9 @@ class Vault:
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
         self._identity: DeviceIdentity | None = None
-        self.activity_cache = _activity.ActivityCache(self._build_activity, self._activity_counts)
+        self.activity_cache = _activity.ActivityCache(
+            self._build_activity, self._activity_counts, self._activity_marker
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -365,6 +367,9 @@ class Vault:
             self.records.count("interaction"),
             self.records.count("preferences"),
         )
+
+    def _activity_marker(self) -> tuple[int, int]:
+        return self.live_store.change_marker()
 
     def _build_activity(self) -> _activity.ActivityIndex:
         counts = self._activity_counts()

@@ -52,7 +52,7 @@ Progress = Callable[[int, int], None]
 
 _FINGERPRINTS = (
     "SELECT r.id, r.updated, count(f.record_id), total(f.version), total(length(f.sealed)) "
-    "FROM records r LEFT JOIN fields f ON f.record_id = r.id WHERE r.type = ?"
+    "FROM records r LEFT JOIN fields f ON f.record_id = r.id WHERE "
 )
 
 
@@ -139,8 +139,8 @@ class BlindIndex:
         with self.store.transaction():
             for batch in _chunks(record_ids):
                 rows = self.store.execute(
-                    f"{_FINGERPRINTS} AND r.id IN ({_marks(len(batch))}) GROUP BY r.id",
-                    (RECORD_TYPE, *batch),
+                    f"{_FINGERPRINTS} r.id IN ({_marks(len(batch))}) GROUP BY r.id",
+                    batch,
                 )
                 self.store.executemany(
                     "INSERT OR REPLACE INTO blind_index_state (record_id, fingerprint) "
@@ -157,7 +157,7 @@ class BlindIndex:
             for r in self.store.execute("SELECT record_id, fingerprint FROM blind_index_state")
         }
         out: list[bytes] = []
-        for row in self.store.iterate(f"{_FINGERPRINTS} GROUP BY r.id", (RECORD_TYPE,)):
+        for row in self.store.iterate(f"{_FINGERPRINTS} r.type = ? GROUP BY r.id", (RECORD_TYPE,)):
             rid = bytes(row[0])
             if known.get(rid) != _fingerprint(row):
                 out.append(rid)

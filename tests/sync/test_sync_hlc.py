@@ -80,7 +80,9 @@ events = st.lists(
 
 
 @given(events)
-def test_every_event_is_strictly_later_than_the_one_before(steps: list[tuple[bool, int, int, int]]) -> None:
+def test_every_event_is_strictly_later_than_the_one_before(
+    steps: list[tuple[bool, int, int, int]],
+) -> None:
     clock = HybridClock()
     last = clock.last
     for is_send, now, remote_wall, remote_counter in steps:

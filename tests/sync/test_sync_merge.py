@@ -71,7 +71,10 @@ def test_add_wins_over_a_concurrent_remove() -> None:
 
 def test_remove_before_its_add_still_removes() -> None:
     add = (stamp(1), RecordPut(R1, "contact", (AddElement("tags", b"t"),)))
-    remove = (stamp(2), RecordPut(R1, "contact", (RemoveElement("tags", element_id(add[0].op_id, 0)),)))
+    remove = (
+        stamp(2),
+        RecordPut(R1, "contact", (RemoveElement("tags", element_id(add[0].op_id, 0)),)),
+    )
     assert merged(remove, add).records[R1].sets["tags"].values() == ()
 
 
@@ -91,7 +94,10 @@ def test_concurrent_notes_are_kept_side_by_side() -> None:
     edit_b = (stamp(2, B), NoteAdd(R1, "contact", b"met at the vigil; call Tue", (note_id,)))
     state = merged(first, edit_b, edit_a)
     notes = record_change(R1, state.records[R1]).notes
-    assert sorted(text for _, text in notes) == [b"met at the vigil, brought 3", b"met at the vigil; call Tue"]
+    assert sorted(text for _, text in notes) == [
+        b"met at the vigil, brought 3",
+        b"met at the vigil; call Tue",
+    ]
 
 
 def test_delete_wins_over_earlier_and_later_edits_and_is_permanent() -> None:
@@ -136,7 +142,8 @@ def op_sets(draw: st.DrawFn) -> list[tuple[Stamp, Content]]:
                 st.builds(ClearField, names),
                 st.builds(AddElement, st.just("emails"), values),
                 st.builds(RemoveElement, st.just("emails"), st.sampled_from(earlier))
-                if earlier else st.builds(ClearField, names),
+                if earlier
+                else st.builds(ClearField, names),
             )
         )
         kind = draw(st.integers(0, 9))
@@ -145,15 +152,21 @@ def op_sets(draw: st.DrawFn) -> list[tuple[Stamp, Content]]:
         if kind == 0:
             content = RecordDelete(rid)
         elif kind <= 2:
-            replaces = tuple(draw(st.lists(st.sampled_from(earlier), max_size=2))) if earlier else ()
+            replaces = (
+                tuple(draw(st.lists(st.sampled_from(earlier), max_size=2))) if earlier else ()
+            )
             content = NoteAdd(rid, "contact", draw(values), replaces)
         else:
-            content = RecordPut(rid, draw(st.sampled_from(["contact", "event"])), (change, change) if isinstance(change, AddElement) else (change,))
+            content = RecordPut(
+                rid,
+                draw(st.sampled_from(["contact", "event"])),
+                (change, change) if isinstance(change, AddElement) else (change,),
+            )
         out.append((s, content))
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(op_sets(), st.randoms(use_true_random=False))
 def test_any_permutation_with_duplicates_gives_the_same_state(ops_, rnd) -> None:  # type: ignore[no-untyped-def]
     reference = merged(*ops_)
@@ -162,8 +175,13 @@ def test_any_permutation_with_duplicates_gives_the_same_state(ops_, rnd) -> None
     assert merged(*shuffled).records == reference.records
 
 
-@settings(max_examples=200, deadline=None)
-@given(op_sets(), op_sets())
-def test_merge_is_associative_over_batches(left, right) -> None:  # type: ignore[no-untyped-def]
-    assert merged(*left, *right).records == merged(*right, *left).records
-    assert merged(*left, *right, *left).records == merged(*left, *right).records
+@settings(max_examples=100, deadline=None)
+@given(op_sets(), st.integers(0, 12), st.integers(0, 12))
+def test_batches_merge_in_any_grouping(ops_, cut1, cut2) -> None:  # type: ignore[no-untyped-def]
+    """Replicas that saw different batches, then exchanged them, end alike (and re-sending
+    a batch changes nothing)."""
+    a, b = sorted((cut1, cut2))
+    left, middle, right = ops_[:a], ops_[a:b], ops_[b:]
+    reference = merged(*ops_).records
+    assert merged(*right, *left, *middle).records == reference
+    assert merged(*middle, *left, *right, *left, *middle).records == reference

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import pytest
@@ -49,8 +50,15 @@ def test_golden_op_pins_the_format() -> None:
     """Ed25519 is deterministic, so the whole op is: this pins layout, ids and signing bytes."""
     op = make()
     assert op.signed_bytes == enc(
-        "kith/op/1", SEGMENT, ME.signing_public, 1, ZERO_HASH, 1_750_000_000_000, 3,
-        "member.add", hashlib.sha256(b"body").digest(),
+        "kith/op/1",
+        SEGMENT,
+        ME.signing_public,
+        1,
+        ZERO_HASH,
+        1_750_000_000_000,
+        3,
+        "member.add",
+        hashlib.sha256(b"body").digest(),
     )
     assert op.op_id == hashlib.sha256(op.signed_bytes).digest()
     assert hashlib.sha256(op.wire).hexdigest() == GOLDEN_WIRE_SHA256
@@ -80,7 +88,9 @@ def test_every_field_is_signed() -> None:
         elif index == 7:
             changed[7] = b"key.rotate"
         else:
-            changed[index] = bytes([changed[index][0] ^ 1]) + changed[index][1:] if changed[index] else b"x"
+            changed[index] = (
+                bytes([changed[index][0] ^ 1]) + changed[index][1:] if changed[index] else b"x"
+            )
         try:
             tampered = ops.parse(enc(*changed))
         except MalformedOp:
@@ -120,10 +130,8 @@ def test_size_limit_comes_first() -> None:
 @settings(max_examples=200)
 @given(st.binary(max_size=300))
 def test_parse_never_crashes(data: bytes) -> None:
-    try:
+    with contextlib.suppress(MalformedOp):
         ops.parse(data)
-    except MalformedOp:
-        pass
 
 
 @settings(max_examples=100)
@@ -159,12 +167,19 @@ def test_sealed_body_is_bound_to_its_op() -> None:
 
 ELEMENT = b"\x07" * 34
 CONTENTS = [
-    RecordPut(RID, "contact", (SetField("name", b"Ada"), ClearField("org"),
-                               AddElement("emails", b"a@example.org"),
-                               RemoveElement("emails", ELEMENT))),
+    RecordPut(
+        RID,
+        "contact",
+        (
+            SetField("name", b"Ada"),
+            ClearField("org"),
+            AddElement("emails", b"a@example.org"),
+            RemoveElement("emails", ELEMENT),
+        ),
+    ),
     RecordPut(RID, "event", ()),
     RecordDelete(RID),
-    NoteAdd(RID, "contact", "met at the vigil".encode(), (ELEMENT,)),
+    NoteAdd(RID, "contact", b"met at the vigil", (ELEMENT,)),
     NoteAdd(RID, "contact", b""),
 ]
 MEMBERSHIPS = [
@@ -225,7 +240,9 @@ def test_membership_parse_is_strict(raw: bytes) -> None:
 
 def test_too_many_changes_do_not_encode() -> None:
     with pytest.raises(ValueError):
-        encode_content(RecordPut(RID, "contact", tuple(AddElement("tags", b"t") for _ in range(260))))
+        encode_content(
+            RecordPut(RID, "contact", tuple(AddElement("tags", b"t") for _ in range(260)))
+        )
 
 
 def test_key_share_names_its_segment_and_epoch() -> None:

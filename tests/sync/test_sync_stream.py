@@ -19,8 +19,13 @@ def _stream(chunks: list[bytes], ad: bytes = b"") -> tuple[bytes, list[bytes]]:
 def test_round_trip_and_final_flag() -> None:
     header, sealed = _stream([b"one", b"two", b""], b"ad")
     puller = stream.Puller(KEY, header)
-    assert [puller.pull(c, b"ad") for c in sealed] == [(b"one", False), (b"two", False), (b"", True)]
-    assert all(len(c) == len(p) + stream.ABYTES for c, p in zip(sealed, [b"one", b"two", b""]))
+    assert [puller.pull(c, b"ad") for c in sealed] == [
+        (b"one", False),
+        (b"two", False),
+        (b"", True),
+    ]
+    plain = [b"one", b"two", b""]
+    assert all(len(c) == len(p) + stream.ABYTES for c, p in zip(sealed, plain, strict=True))
 
 
 def test_headers_are_random_per_stream() -> None:

@@ -181,7 +181,8 @@ def search(
     QUERY may also hold filters, all of which must match, for example
     'city:Lyon tag:volunteers -contacted:since:2026-06-01 attended:90d signed:"Save the park"'.
     Keys: text city tag segment lang org field has contacted attended donated logged signed
-    campaign event signup allows; '-' negates. See docs/organizing-guide.md.
+    campaign event signup allows; '-' negates (a QUERY that starts with '-' goes after '--':
+    kith search -- '-contacted:30d'). See docs/organizing-guide.md.
     """
     vault = kith.unlock()
     parsed = parse_filter(query)

@@ -234,10 +234,8 @@ def export_cmd(
     vault = kith.unlock()
     contacts = exporter.select(vault, tags)
     if to_stdout:
-        stream = click.get_text_stream("stdout")
         for chunk in exporter.render(fmt, contacts):
-            stream.write(chunk)
-        stream.flush()
+            click.echo(chunk, nl=False)
         click.echo(f"exported {len(contacts)} contact(s) as {fmt}", err=True)
         return
     exporter.write_plaintext(path, exporter.render(fmt, contacts), plaintext_ok=True)

@@ -1,0 +1,163 @@
+"""The contact detail screen: every field of one contact, read-only; E edits, D deletes.
+
+Each value is user text: it is sanitized line by line with `tui.safe_text.safe` and put in a
+`rich.text.Text` cell of a grid, never parsed as markup. Times are shown in UTC, to the minute.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from tui.safe_text import safe
+from tui.screens.base import KithScreen
+from tui.screens.roster import Roster
+from vault.errors import NotFound
+from vault.model import Address, Contact
+
+__all__ = ["DetailScreen", "contact_table"]
+
+LABEL_WIDTH = 14
+
+
+def _when(epoch: int) -> str:
+    if not epoch:
+        return ""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _lines(*values: str) -> Text:
+    """Safe lines of user text, one per value (a value's own line breaks are kept as lines)."""
+    out: list[str] = []
+    for value in values:
+        out.extend(safe(line) for line in value.splitlines() or [""])
+    return Text("\n".join(out), end="")
+
+
+def _labelled(label: str, value: str) -> str:
+    return f"{label}: {value}" if label else value
+
+
+def address_line(address: Address) -> str:
+    """One address on one line: street, postcode city, region, country."""
+    city = " ".join(p for p in (address.postal_code, address.locality) if p)
+    return ", ".join(p for p in (address.street, city, address.region, address.country) if p)
+
+
+def contact_table(contact: Contact) -> Table:
+    """A two-column grid of every field of `contact` (empty fields show a dash)."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=LABEL_WIDTH, style="bold", no_wrap=True)
+    grid.add_column(ratio=1)
+    phones = [
+        _labelled(p.label, p.value) + ("" if p.valid else "  (kept as typed: not a valid number)")
+        for p in contact.phones
+    ]
+    rows: list[tuple[str, list[str]]] = [
+        ("Name", [contact.name]),
+        ("Given name", [contact.given_name]),
+        ("Family name", [contact.family_name]),
+        ("Organization", [contact.org]),
+        ("Role", [contact.role]),
+        ("Emails", [_labelled(e.label, e.value) for e in contact.emails]),
+        ("Phones", phones),
+        ("Addresses", [_labelled(a.label, address_line(a)) for a in contact.addresses]),
+        ("Languages", [", ".join(contact.languages)]),
+        ("Tags", [", ".join(contact.tags)]),
+        ("Segments", [", ".join(contact.segments)]),
+        ("Fields", [f"{key} = {value}" for key, value in contact.fields]),
+        ("Notes", [contact.notes]),
+        ("Created", [_when(contact.created)]),
+        ("Updated", [_when(contact.updated)]),
+    ]
+    for label, values in rows:
+        present = [v for v in values if v]
+        cell = _lines(*present) if present else Text("-", style="dim", end="")
+        grid.add_row(Text(label, end=""), cell)
+    return grid
+
+
+class DetailScreen(KithScreen[tuple[str, str] | None]):
+    """One contact. Dismisses with ("edited", id), ("delete", id) or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "Back"),
+        Binding("e", "edit", "Edit"),
+        Binding("d,delete", "delete", "Delete"),
+    ]
+
+    DEFAULT_CSS = """
+    DetailScreen #card { padding: 1 2; height: 1fr; }
+    DetailScreen #title { text-style: bold; padding: 0 2; background: $panel; width: 1fr; }
+    """
+
+    def __init__(self, roster: Roster, contact_id: str) -> None:
+        super().__init__()
+        self.roster = roster
+        self.contact_id = contact_id
+        self.contact: Contact | None = None
+        self.edited = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(""), id="title")
+        with VerticalScroll(id="card"):
+            yield Static(Text(""), id="fields")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Decrypt the contact and show it."""
+        try:
+            self.contact = self.roster.get(self.contact_id)
+        except NotFound:
+            self.notify("That contact no longer exists.", severity="warning")
+            self.dismiss(None)
+            return
+        self.render_contact()
+        self.query_one("#card").focus()
+
+    def render_contact(self) -> None:
+        """(Re)draw the fields."""
+        if self.contact is None:
+            return
+        self.query_one("#title", Static).update(
+            Text(safe(self.contact.display_name(), max_len=200), end="")
+        )
+        self.query_one("#fields", Static).update(contact_table(self.contact))
+
+    def action_back(self) -> None:
+        """Back to the list."""
+        self.dismiss(("edited", self.contact_id) if self.edited else None)
+
+    def action_edit(self) -> None:
+        """Edit this contact."""
+        from tui.screens.edit import EditScreen
+
+        if self.contact is not None:
+            self.app.push_screen(EditScreen(self.roster, self.contact), self._after_edit)
+
+    def _after_edit(self, contact: Contact | None) -> None:
+        if contact is not None:
+            self.contact = contact
+            self.edited = True
+            self.render_contact()
+
+    def action_delete(self) -> None:
+        """Delete this contact, after confirmation."""
+        from tui.screens.confirm import DeleteScreen
+
+        if self.contact is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(("delete", self.contact_id))
+
+        self.app.push_screen(DeleteScreen(self.contact.display_name()), confirmed)

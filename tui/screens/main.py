@@ -1,0 +1,353 @@
+"""The main screen: filter box, tag panel, contact list, status line.
+
+Rules and reasons:
+- The screen never waits for the whole vault. A worker thread decrypts contacts into the index
+  (`Roster.fill`); the first batch is shown at once and the list grows every half second until
+  every contact is in, with a progress bar. Then `gc.freeze()` moves the index out of the
+  garbage collector's reach: a full collection walking 100,000 entries stalls the screen for
+  50-100 ms (measured in bench/bench_tui_list.py), a frozen one is never walked.
+- Views (filter, tag, sort) of more than `SYNC_LIMIT` contacts are computed in a worker thread
+  too, newest request wins; smaller ones on the spot. The list keeps the highlighted contact
+  when the rows change, if it is still there.
+- Everything shown is user text through `tui.safe_text` (the list and tag panel do it; the status
+  line below builds `Text` from `safe()`).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from tui.safe_text import safe
+from tui.screens.base import KithScreen
+from tui.screens.roster import EntryRows, Roster, View
+from tui.widgets import ContactFilter, ContactList
+from tui.widgets.tag_panel import TagPanel
+from vault.errors import KithError
+from vault.model import Contact
+
+__all__ = ["MainScreen"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One computed view, ready to show."""
+
+    token: int
+    rows: EntryRows
+    tags: list[tuple[str, int]]
+    cursor: int
+    loaded: int
+    total: int
+    complete: bool
+
+
+class MainScreen(KithScreen[None]):
+    """The contact list with its filter and tags."""
+
+    SYNC_LIMIT: ClassVar[int] = 5_000
+    """Views of up to this many contacts are computed without a worker thread."""
+    PUBLISH_SECONDS: ClassVar[float] = 0.5
+    """How often the growing list is refreshed while contacts are decrypted."""
+
+    AUTO_FOCUS = "#contacts"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("n", "new", "New"),
+        Binding("e", "edit", "Edit"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("t", "focus_tags", "Tags"),
+        Binding("s", "toggle_sort", "Sort"),
+        Binding("escape", "reset_view", "Show all", show=False),
+        Binding("down", "focus_list", "List", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    MainScreen #filter { margin: 0; }
+    MainScreen #body { height: 1fr; }
+    MainScreen #statusbar { height: 1; background: $panel; }
+    MainScreen #status { width: 1fr; padding: 0 1; }
+    MainScreen #progress { width: 30; display: none; }
+    MainScreen.-loading #progress { display: block; }
+    """
+
+    class Ready(Message):
+        """A view computed in a worker thread."""
+
+        def __init__(self, snapshot: Snapshot) -> None:
+            self.snapshot = snapshot
+            super().__init__()
+
+    class Progress(Message):
+        """How many contacts are decrypted so far."""
+
+        def __init__(self, loaded: int, total: int) -> None:
+            self.loaded = loaded
+            self.total = total
+            super().__init__()
+
+    class Deleted(Message):
+        """A contact was shredded by the delete worker."""
+
+        def __init__(self, contact_id: str, ok: bool, message: str = "") -> None:
+            self.contact_id = contact_id
+            self.ok = ok
+            self.message = message
+            super().__init__()
+
+    def __init__(self, roster: Roster) -> None:
+        super().__init__()
+        self.roster = roster
+        self.view = View()
+        self.token = 0
+        self.highlighted: str | None = None
+        self.complete = False
+        self.shown = 0
+        self.busy = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ContactFilter(placeholder="Filter contacts  ( / )", id="filter")
+        with Horizontal(id="body"):
+            yield TagPanel(id="tags")
+            yield ContactList(empty_message="Decrypting contacts...", id="contacts")
+        with Horizontal(id="statusbar"):
+            yield Static(Text("Decrypting contacts..."), id="status")
+            yield ProgressBar(total=1, show_eta=False, id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start filling the index."""
+        self.add_class("-loading")
+        self.fill()
+
+    # -- filling and views -------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="fill")
+    def fill(self) -> None:
+        """Worker thread: decrypt every contact, posting the growing view now and then."""
+        worker = get_current_worker()
+        last = [float("-inf")]
+
+        def publish(loaded: int, total: int) -> None:
+            now = time.monotonic()
+            if self.roster.complete or now - last[0] >= self.PUBLISH_SECONDS:
+                last[0] = now
+                self.post_message(self.Ready(self.snapshot()))
+            else:
+                self.post_message(self.Progress(loaded, total))
+
+        self.roster.fill(publish, cancelled=lambda: worker.is_cancelled)
+
+    def snapshot(self, token: int | None = None, keep: str | None = None) -> Snapshot:
+        """Compute the current view (in whichever thread calls it)."""
+        token = self.token if token is None else token
+        rows = self.roster.rows(self.view)
+        found = rows.index_of(keep or self.highlighted)
+        roster = self.roster
+        return Snapshot(
+            token, rows, roster.tags(), found or 0, roster.loaded, roster.total, roster.complete
+        )
+
+    def refresh_view(self, keep: str | None = None) -> None:
+        """Recompute the rows for the current view; keep `keep` (or the highlight) if shown."""
+        self.token += 1
+        if self.roster.count() <= self.SYNC_LIMIT:
+            self.show(self.snapshot(keep=keep))
+        else:
+            self.compute(self.token, keep)
+
+    @work(thread=True, exclusive=True, group="view")
+    def compute(self, token: int, keep: str | None) -> None:
+        """Worker thread: a view of a large index."""
+        self.post_message(self.Ready(self.snapshot(token, keep)))
+
+    def on_main_screen_ready(self, message: Ready) -> None:
+        """Show a view, unless a newer one was asked for since."""
+        snap = message.snapshot
+        if snap.token == self.token:
+            self.show(snap)
+        else:
+            self.progress(snap.loaded, snap.total)
+        if snap.complete and not self.complete:
+            self.complete = True
+            self.remove_class("-loading")
+            if snap.token != self.token:
+                self.refresh_view()
+            gc.collect()
+            gc.freeze()  # see the module docstring
+            self.update_status()
+
+    def on_main_screen_progress(self, message: Progress) -> None:
+        """Move the progress bar."""
+        self.progress(message.loaded, message.total)
+
+    def progress(self, loaded: int, total: int) -> None:
+        """Show how far decryption has come."""
+        self.query_one("#progress", ProgressBar).update(total=max(total, 1), progress=loaded)
+        if not self.complete:
+            self.update_status()
+
+    def show(self, snap: Snapshot) -> None:
+        """Put a computed view on screen."""
+        contacts = self.query_one("#contacts", ContactList)
+        contacts.set_rows(snap.rows, cursor=snap.cursor)
+        self.shown = len(snap.rows)
+        tags = self.query_one("#tags", TagPanel)
+        tags.show(snap.tags, snap.loaded if snap.complete else snap.total)
+        self.progress(snap.loaded, snap.total)
+        self.update_status()
+
+    def update_status(self) -> None:
+        """One line: counts, sort order, tag; or decryption progress."""
+        roster, view = self.roster, self.view
+        if self.busy:
+            line = Text(self.busy)
+        elif not self.complete:
+            line = Text(f"Decrypting contacts: {roster.loaded:,} of {roster.total:,}")
+        else:
+            total = roster.count()
+            filtered = bool(view.query or view.tag)
+            line = Text(f"{self.shown:,} of {total:,}" if filtered else f"{total:,}")
+            line.append(" contacts")
+            line.append(" · by name" if view.sort == "name" else " · by last update")
+            if view.tag is not None:
+                line.append(" · tag: ")
+                line.append(safe(view.tag, max_len=24))
+        self.query_one("#status", Static).update(line)
+
+    # -- events ------------------------------------------------------------------------------
+
+    def on_contact_filter_query_changed(self, message: ContactFilter.QueryChanged) -> None:
+        """Filter as the user types (the box debounces)."""
+        self.view = replace(self.view, query=message.query)
+        self.refresh_view()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.action_focus_list()
+
+    def on_tag_panel_tag_chosen(self, message: TagPanel.TagChosen) -> None:
+        """Filter by the chosen tag."""
+        self.view = replace(self.view, tag=message.tag)
+        self.refresh_view()
+        self.action_focus_list()
+
+    def on_contact_list_highlighted(self, message: ContactList.Highlighted) -> None:
+        """Remember the highlighted contact, to keep it when the rows change."""
+        self.highlighted = message.row_id
+
+    def on_contact_list_selected(self, message: ContactList.Selected) -> None:
+        """Open the chosen contact."""
+        from tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(self.roster, message.row_id), self._after_detail)
+
+    def _after_detail(self, result: tuple[str, str] | None) -> None:
+        if result is None:
+            return
+        what, contact_id = result
+        if what == "delete":
+            self.delete(contact_id)
+        else:
+            self.refresh_view(keep=contact_id)
+
+    def _after_edit(self, contact: Contact | None) -> None:
+        if contact is not None:
+            self.refresh_view(keep=contact.id)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        """Put the cursor in the filter box."""
+        self.query_one("#filter", ContactFilter).focus()
+
+    def action_focus_list(self) -> None:
+        """Put the focus on the list."""
+        self.query_one("#contacts", ContactList).focus()
+
+    def action_focus_tags(self) -> None:
+        """Put the focus on the tag panel."""
+        self.query_one("#tags", TagPanel).focus()
+
+    def action_toggle_sort(self) -> None:
+        """Sort by name, or by last update (newest first)."""
+        self.view = replace(self.view, sort="updated" if self.view.sort == "name" else "name")
+        self.refresh_view()
+
+    def action_reset_view(self) -> None:
+        """Clear the filter and the tag."""
+        contact_filter = self.query_one("#filter", ContactFilter)
+        if contact_filter.value:
+            contact_filter.value = ""
+        self.query_one("#tags", TagPanel).chosen = None
+        if self.view.query or self.view.tag is not None:
+            self.view = replace(self.view, query="", tag=None)
+            self.refresh_view()
+        self.action_focus_list()
+
+    def action_new(self) -> None:
+        """Add a contact."""
+        from tui.screens.edit import EditScreen
+
+        self.app.push_screen(EditScreen(self.roster, None), self._after_edit)
+
+    def action_edit(self) -> None:
+        """Edit the highlighted contact."""
+        from tui.screens.edit import EditScreen
+
+        row = self.query_one("#contacts", ContactList).highlighted_row
+        if row is not None:
+            contact = self.roster.get(row.id)
+            self.app.push_screen(EditScreen(self.roster, contact), self._after_edit)
+
+    def action_delete(self) -> None:
+        """Delete the highlighted contact, after confirmation."""
+        from tui.screens.confirm import DeleteScreen
+
+        row = self.query_one("#contacts", ContactList).highlighted_row
+        if row is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and row is not None:
+                self.delete(row.id)
+
+        self.app.push_screen(DeleteScreen(row.name), confirmed)
+
+    def delete(self, contact_id: str) -> None:
+        """Shred a contact in a worker thread (the file is vacuumed, which takes a while)."""
+        self.busy = "Deleting: destroying the contact's key and compacting the vault..."
+        self.update_status()
+        self._delete(contact_id)
+
+    @work(thread=True, group="delete")
+    def _delete(self, contact_id: str) -> None:
+        try:
+            self.roster.delete(contact_id)
+        except KithError as error:
+            if not self.roster.closed:
+                self.post_message(self.Deleted(contact_id, False, error.message))
+            return
+        self.post_message(self.Deleted(contact_id, True))
+
+    def on_main_screen_deleted(self, message: Deleted) -> None:
+        """Show the list without the deleted contact."""
+        self.busy = ""
+        if message.ok:
+            self.refresh_view()
+            self.notify("Contact deleted: its key is destroyed.")
+        else:
+            self.update_status()
+            self.notify(message.message, severity="error")

@@ -1,0 +1,123 @@
+"""The unlock screen: a passphrase without echo, a busy indicator while Argon2id runs.
+
+Rules and reasons:
+- The key derivation takes about a second on purpose, so `Vault.open` runs in a worker thread
+  and the screen stays responsive (the indicator moves, Ctrl+Q still quits).
+- A wrong passphrase and a damaged header are one error (`CannotUnlock`, no oracle); its one line
+  is shown under the field, the field is emptied and keeps focus for the next try.
+- The typed passphrase is taken out of the field before the worker starts.
+- After unlocking, records whose retention date has passed are shredded (`Vault.expire`), as
+  `kith expire` would, before anything is shown.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Center, Vertical
+from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
+
+from tui.safe_text import plain
+from tui.screens.base import KithScreen
+from vault.api import Vault
+from vault.errors import KithError
+
+__all__ = ["UnlockScreen", "expire_due"]
+
+
+def expire_due(vault: Vault) -> int:
+    """Apply the vault's retention rules now; return how many records were shredded."""
+    plan = vault.retention.plan(int(time.time()))
+    if plan.empty:
+        return 0
+    outcome = vault.expire(plan)
+    return outcome.records_shredded + outcome.fields_removed + outcome.segments_deleted
+
+
+class UnlockScreen(KithScreen[None]):
+    """Type the passphrase, press Enter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = []
+    AUTO_FOCUS = "#passphrase"
+
+    DEFAULT_CSS = """
+    UnlockScreen { align: center middle; }
+    UnlockScreen #box {
+        width: 64; max-width: 100%; height: auto;
+        border: round $primary; padding: 1 2;
+    }
+    UnlockScreen #heading { text-style: bold; margin-bottom: 1; }
+    UnlockScreen #busy { height: 1; display: none; }
+    UnlockScreen.-busy #busy { display: block; }
+    UnlockScreen #message { height: auto; min-height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        app = self.kith
+        yield Header()
+        with Center(), Vertical(id="box"):
+            yield Static(Text("Unlock your Kith vault"), id="heading")
+            yield Static(plain(str(app.vault_dir), max_len=56), classes="muted")
+            yield Input(password=True, placeholder="Passphrase", id="passphrase")
+            yield LoadingIndicator(id="busy")
+            yield Static(Text("Enter: unlock    Ctrl+Q: quit"), id="message", classes="muted")
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Start unlocking with what was typed."""
+        event.stop()
+        field = self.query_one("#passphrase", Input)
+        passphrase = field.value
+        field.value = ""
+        if not passphrase:
+            self.say("Type your passphrase, then press Enter.", error=True)
+            return
+        field.disabled = True
+        self.add_class("-busy")
+        self.say("Unlocking: deriving the key from your passphrase...")
+        self.unlock(passphrase)
+
+    def say(self, message: str, *, error: bool = False) -> None:
+        """Show one line under the field."""
+        line = self.query_one("#message", Static)
+        line.update(Text(message))
+        line.set_class(error, "error")
+        line.set_class(not error, "muted")
+
+    @work(thread=True, exclusive=True, group="unlock", exit_on_error=True)
+    def unlock(self, passphrase: str) -> None:
+        """Worker thread: Argon2id, open the database, apply retention."""
+        try:
+            vault = Vault.open(self.kith.vault_dir, passphrase)
+        except KithError as error:
+            self.app.call_from_thread(self._failed, error.message)
+            return
+        del passphrase
+        try:
+            expired = expire_due(vault)
+        except KithError as error:
+            vault.lock()
+            self.app.call_from_thread(self._failed, error.message)
+            return
+        self.app.call_from_thread(self._done, vault, expired)
+
+    def _failed(self, message: str) -> None:
+        self.remove_class("-busy")
+        field = self.query_one("#passphrase", Input)
+        field.disabled = False
+        field.focus()
+        self.say(message, error=True)
+
+    def _done(self, vault: Vault, expired: int) -> None:
+        app = self.kith
+        if not self.is_attached or app.is_unlocked:
+            vault.lock()  # locked or quit while unlocking
+            return
+        app.unlocked(vault)
+        if expired:
+            app.notify(f"Retention: {expired} expired record(s) or field(s) shredded.", timeout=10)
