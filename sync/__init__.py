@@ -11,4 +11,12 @@ The core is pure: no sockets, files or clocks (time is passed in). One job per m
 - ``pipeline``: the receive pipeline; ``author``: this device's ops; ``state``: everything a
   replica holds, and its storage format; ``safety``: safety numbers and invitation codes.
 - ``errors``: every sync error, as one tree.
+
+Phase 2 (the vault side and I/O):
+
+- ``welcome``: how a new member learns a segment and its keys; ``bridge``: vault fields <->
+  merge model (pure); ``local``: local edits -> ops, merged state -> records.
+- ``replica``: the state, peers and status as stored in the vault; ``report``: sync status.
+- ``runner``: the one place that reads the clock and drives transports; ``transports``:
+  ``folder`` and ``tcp``, the only modules that touch files and sockets.
 """

@@ -25,11 +25,17 @@ bundle and try again, and must drop the others.
     |   +-- BadOpBody (6)            a sealed op body failed to open
     |   +-- PeerKeyChanged (6)       a known member's key changed: halted until re-verified
     |   +-- BadSyncState (6)         the stored sync state does not parse
+    |   +-- RemovedMember (6)        a new change by a member removed before it
+    +-- NotFound (4)
+    |   +-- UnknownPeer (4)          no peer by that name or key
+    +-- InvalidInput (5)
+    |   +-- NotShared (5)            the segment is not shared with that peer
+    +-- SessionFailed (7)            retryable: a TCP session broke, timed out or misbehaved
 """
 
 from __future__ import annotations
 
-from vault.errors import IntegrityError, InvalidInput
+from vault.errors import IntegrityError, InvalidInput, KithError, NotFound
 
 
 class BundleTooLarge(InvalidInput):
@@ -124,6 +130,31 @@ class PeerKeyChanged(IntegrityError):
 
 class BadSyncState(IntegrityError):
     """The stored sync state is damaged."""
+
+    retryable = False
+
+
+class RemovedMember(IntegrityError):
+    """A sync change came from someone removed from the segment, made after the removal; nothing was applied."""  # noqa: E501
+
+    retryable = False
+
+
+class SessionFailed(KithError):
+    """The sync session with the other device failed (it hung up, timed out or misbehaved); nothing from the unfinished part was applied."""  # noqa: E501
+
+    exit_code = 7
+    retryable = True
+
+
+class UnknownPeer(NotFound):
+    """No peer by that name or key: add them first with `kith peer add NAME CODE`."""
+
+    retryable = False
+
+
+class NotShared(InvalidInput):
+    """That segment is not shared with that peer."""
 
     retryable = False
 

@@ -64,6 +64,16 @@ def safety_number(mine: tuple[bytes, bytes], theirs: tuple[bytes, bytes]) -> str
     return " ".join(digits[i : i + 5] for i in range(0, 60, 5))
 
 
+def device_number(signing_public: bytes, box_public: bytes) -> str:
+    """One device's 30-digit half of every safety number it is part of, as 6 groups of 5.
+
+    ``kith id show`` prints it: a person can read it out once, and each peer finds it as one
+    half of the number they compare.
+    """
+    digits = _fingerprint(signing_public, box_public)
+    return " ".join(digits[i : i + 5] for i in range(0, 30, 5))
+
+
 @dataclass(frozen=True)
 class Invitation:
     """The two public keys an invitation code carries."""

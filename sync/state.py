@@ -22,6 +22,9 @@ Rules and reasons:
 - Segment keys are never in the state: they live in the vault keyring, wrapped under the
   local-wrap key; the caller adds them with ``add_key`` after loading.
 - ``MAX_LOG_OPS`` (1 Mi ops per segment) bounds what a load will allocate.
+- The opened plaintext of a deleted record's puts and notes is dropped (``redact``): the
+  log then holds only their sealed bodies, so the local copy of a deleted contact's text is
+  not kept in the clear-after-unlock state (see docs/sync.md for what remains).
 - An op's *effect* is decided when membership is folded (``effect``): an op that is in the log
   can still do nothing (its author lacked the role at its date, or was cut off).
 """
@@ -32,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sync import vv
-from sync.bodies import Content, Role, parse_content, parse_membership
+from sync.bodies import Content, RecordDelete, Role, parse_content, parse_membership
 from sync.bundle import SegmentKey
 from sync.chain import Chain, Fork, GapBuffer, StagedChain, Verdict
 from sync.errors import BadSyncState, KeyUnavailable
@@ -172,23 +175,52 @@ class SegmentState:
         after = self.merge.records
         return {rid for rid in before.keys() | after.keys() if before.get(rid) != after.get(rid)}
 
+    def redact(self, record_ids: set[bytes]) -> list[int]:
+        """Forget the opened plaintext of every put and note of deleted ``record_ids``.
+
+        The op (its sealed body and signature) stays, so the chain can still be verified and
+        forwarded to members who lack it; the delete op itself is kept whole, so re-folding
+        still tombstones the record. Returns the log indexes that changed.
+        """
+        changed: list[int] = []
+        for index, entry in enumerate(self.log):
+            content = entry.content
+            if (
+                content is not None and content.record_id in record_ids
+                and not isinstance(content, RecordDelete)
+            ):
+                self.log[index] = Entry(entry.op, None, b"")
+                changed.append(index)
+        return changed
+
     # -- storage --------------------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
         """The strict serialization (see the module docstring)."""
+        head, rest = self.head_and_rest()
+        return frame([head, *(self.entry_bytes(i) for i in range(len(self.log))), *rest])
+
+    def entry_bytes(self, index: int) -> bytes:
+        """The stored item of log entry ``index`` (lets a store append the log incrementally)."""
+        entry = self.log[index]
+        return enc(entry.op.wire, entry.plain)
+
+    def head_and_rest(self) -> tuple[bytes, list[bytes]]:
+        """The stored head item and the buffer and fork items (everything but the log).
+
+        ``frame([head, *entry items, *rest])`` is ``to_bytes()``: a store may keep the
+        append-only log as separate items and rewrite only this small part.
+        """
         forks = self.forks()
         head = enc(
             SEGMENT_LABEL, self.segment, self.founder, len(self.log), len(self.buffer.ops),
             len(forks),
         )
-        return frame(
-            [
-                head,
-                *(enc(e.op.wire, e.plain) for e in self.log),
-                *(op.wire for op in self.buffer.ops.values()),
-                *(enc(a, f.seq, f.ours, f.theirs) for a, f in sorted(forks.items())),
-            ]
-        )
+        rest = [
+            *(op.wire for op in self.buffer.ops.values()),
+            *(enc(a, f.seq, f.ours, f.theirs) for a, f in sorted(forks.items())),
+        ]
+        return head, rest
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SegmentState:
@@ -218,7 +250,8 @@ class SegmentState:
             if op.segment != state.segment or chain.classify(op) is not Verdict.NEXT:
                 raise ValueError("broken chain")
             chain.append(op)
-            content = parse_content(op.kind, plain) if op.kind in CONTENT_KINDS else None
+            # an empty plaintext on a content op is a redacted entry (its record was deleted)
+            content = parse_content(op.kind, plain) if op.kind in CONTENT_KINDS and plain else None
             if content is None and plain:
                 raise ValueError("plaintext on a membership op")
             state.append(Entry(op, content, plain))

@@ -121,6 +121,12 @@ class KithApp(App[None]):
         if self.vault is not None and self.clock() - self.last_input >= self.idle_timeout:
             self.lock(reason="Locked after a period of inactivity.")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lock is offered (and shown in the footer) only while a vault is open."""
+        if action in ("lock", "burn"):
+            return self.is_unlocked
+        return True
+
     def action_lock(self) -> None:
         """Lock now (Ctrl+L)."""
         self.lock()

@@ -21,8 +21,10 @@ from tui.commands import (
     events,
     interchange,
     organizing,
+    outreach,
     relations,
     segments,
+    sync_cmds,
     vault_cmds,
 )
 from tui.context import KithContext, default_vault_dir
@@ -99,8 +101,14 @@ for command in (
     interchange.export_cmd,
     interchange.duplicates,
     interchange.merge,
+    outreach.outreach,  # issue 8
+    sync_cmds.id_group,  # issue 7
+    sync_cmds.peer_group,
+    sync_cmds.sync_group,
 ):
     cli.add_command(command)
+segments.segment.add_command(sync_cmds.share)  # issue 7
+segments.segment.add_command(sync_cmds.unshare)
 
 
 def main(argv: list[str] | None = None) -> int:

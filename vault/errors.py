@@ -195,3 +195,10 @@ class NothingToMerge(InvalidInput):
 
 class BackupIOError(KithError):
     """Could not read or write a backup file (disk full, read-only or removed?); nothing was kept."""  # noqa: E501
+
+
+# -- outreach (issue 8) ---------------------------------------------------------------------------
+
+
+class TransportFailed(KithError):
+    """Could not reach the mail server or SMS gateway; nothing more was sent (run send again to resume)."""  # noqa: E501

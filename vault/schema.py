@@ -105,22 +105,50 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
-        # Import dedupe (issue 3): keyed, truncated digests of normalized emails and phones
-        # (and of whole keyless contacts), see vault/blind_index.py. A local cache: rebuilt from
-        # the sealed fields whenever a contact's fingerprint (field count, versions and sizes,
-        # updated time) no longer matches ``blind_index_state``; never synced.
+        # Import dedupe (issue 3): one row per contact holding keyed, truncated digests of its
+        # normalized emails and phones (or of the whole contact when it has neither), and the
+        # contact's fingerprint when indexed; see vault/blind_index.py. A local cache, never
+        # synced; rows go with their contact (ON DELETE CASCADE).
         "0005-blind-index",
         """
         CREATE TABLE blind_index (
-            kind      TEXT NOT NULL,
-            digest    INTEGER NOT NULL,
-            record_id BLOB NOT NULL REFERENCES records(id) ON DELETE CASCADE
-        );
-        CREATE INDEX blind_index_lookup ON blind_index (kind, digest);
-        CREATE INDEX blind_index_by_record ON blind_index (record_id);
-        CREATE TABLE blind_index_state (
             record_id   BLOB PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
-            fingerprint TEXT NOT NULL
+            fingerprint TEXT NOT NULL,
+            digests     BLOB NOT NULL
+        ) WITHOUT ROWID
+        """,
+    ),
+    (
+        # Sync (issue 7), see vault/sync_store.py: sealed blobs (per-segment state heads, the
+        # clock, peers, status), each segment's append-only op log one sealed row per op,
+        # sync segment keys (several keys may share one epoch number after
+        # concurrent rotations, hence ``idx``), and the field-version fingerprint of each
+        # record as last written to or read from the op log (finds local edits without
+        # decrypting anything).
+        "0006-sync",
+        """
+        CREATE TABLE sync_blobs (
+            name   TEXT PRIMARY KEY,
+            sealed BLOB NOT NULL
+        );
+        CREATE TABLE sync_keys (
+            segment_id BLOB NOT NULL,
+            epoch      INTEGER NOT NULL,
+            idx        INTEGER NOT NULL,
+            wrapped    BLOB NOT NULL,
+            PRIMARY KEY (segment_id, epoch, idx)
+        );
+        CREATE TABLE sync_log (
+            segment_id BLOB NOT NULL,
+            idx        INTEGER NOT NULL,
+            sealed     BLOB NOT NULL,
+            PRIMARY KEY (segment_id, idx)
+        );
+        CREATE TABLE sync_seen (
+            segment_id  BLOB NOT NULL,
+            record_id   BLOB NOT NULL,
+            fingerprint TEXT NOT NULL,
+            PRIMARY KEY (segment_id, record_id)
         ) WITHOUT ROWID
         """,
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 import sync.errors as errors
-from vault.errors import IntegrityError, InvalidInput, KithError
+from vault.errors import IntegrityError, InvalidInput, KithError, NotFound
 
 
 def classes() -> list[type[KithError]]:
@@ -25,13 +25,17 @@ def test_every_error_has_a_one_line_message_an_exit_code_and_a_retry_flag() -> N
         assert isinstance(cls.__dict__.get("retryable"), bool), cls
         if issubclass(cls, IntegrityError):
             assert cls.exit_code == 6, cls
+        elif issubclass(cls, NotFound):  # phase 2: UnknownPeer
+            assert cls.exit_code == 4, cls
+        elif cls is errors.SessionFailed:  # phase 2: a broken TCP session
+            assert cls.exit_code == 7, cls
         else:
             assert issubclass(cls, InvalidInput) and cls.exit_code == 5, cls
 
 
 def test_only_not_yet_errors_are_retryable() -> None:
     retryable = {c.__name__ for c in classes() if c.retryable}
-    assert retryable == {"ClockSkew", "NotAMember", "KeyUnavailable"}
+    assert retryable == {"ClockSkew", "NotAMember", "KeyUnavailable", "SessionFailed"}
 
 
 def test_the_pipeline_rejection_union_names_real_classes() -> None:

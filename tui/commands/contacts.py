@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import click
 
+from tui.commands import sync_cmds
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import contact_lines, emit_json, short_id, table
@@ -284,6 +285,7 @@ def edit(
         fields=tuple(fields.items()),
     )
     contact = repo.update(record_id, normalize_draft(changed, where, strict=True))
+    sync_cmds.after_write(vault)  # issue 7: shared records become signed ops
     if as_json:
         emit_json(contact.to_json())
     else:
@@ -307,4 +309,5 @@ def delete(kith: KithContext, contact_id: str, yes: bool) -> None:
         if not click.confirm(prompt, err=True):
             raise Cancelled
     repo.delete([record_id])
+    sync_cmds.after_write(vault)  # issue 7
     click.echo(f"deleted {short_id(contact.id)}", err=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from tui.commands import sync_cmds
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, short_id, table, when
@@ -153,6 +154,7 @@ def _membership(
     contacts = vault.contacts
     resolved = list(dict.fromkeys(contacts.resolve(c) for c in contact_ids))
     changed = repo.add(found, resolved) if adding else repo.remove(found, resolved)
+    sync_cmds.after_write(vault)  # issue 7: shared records become signed ops
     after = repo.by_id(found.id)
     if as_json:
         emit_json({**segment_json(after), "changed": changed})

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Center, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
 
 from tui.safe_text import plain
@@ -74,7 +74,9 @@ class CreateScreen(KithScreen[None]):
     }
     CreateScreen #heading { text-style: bold; }
     CreateScreen Input { margin: 0; }
-    CreateScreen #region { width: 12; }
+    CreateScreen #region-row { height: 1; margin: 1 0; }
+    CreateScreen #region-label { width: 14; }
+    CreateScreen #region { width: 4; margin-right: 2; }
     CreateScreen #busy { height: 1; display: none; }
     CreateScreen.-measuring #busy, CreateScreen.-busy #busy { display: block; }
     CreateScreen #message { height: auto; min-height: 1; }
@@ -92,10 +94,16 @@ class CreateScreen(KithScreen[None]):
             yield Input(password=True, placeholder="New passphrase", id="passphrase")
             yield Input(password=True, placeholder="Repeat it", id="repeat")
             yield Static(Text(strength_hint("")), id="strength", classes="muted")
-            yield Input(
-                DEFAULT_REGION, placeholder="Region", id="region", max_length=2,
-                restrict=r"[A-Za-z]*", tooltip="Phone numbers without +country use this region",
-            )  # fmt: skip
+            with Horizontal(id="region-row"):
+                yield Static(Text("Phone region"), id="region-label")
+                yield Input(
+                    DEFAULT_REGION, placeholder="US", id="region", max_length=2,
+                    restrict=r"[A-Za-z]*", compact=True,
+                )  # fmt: skip
+                yield Static(
+                    Text("numbers typed without +country code are read as this country's"),
+                    classes="muted",
+                )
             yield Static(Text(""), id="kdf")
             yield LoadingIndicator(id="busy")
             yield Static(Text("Enter in the second field, or Ctrl+S: create"), id="message",

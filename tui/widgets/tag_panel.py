@@ -26,7 +26,7 @@ class TagPanel(OptionList):
 
     DEFAULT_CSS = """
     TagPanel {
-        width: 26;
+        width: 22;
         height: 1fr;
         border: none;
         border-right: vkey $panel;
@@ -36,7 +36,7 @@ class TagPanel(OptionList):
     }
     """
 
-    LABEL_CELLS: ClassVar[int] = 17
+    LABEL_CELLS: ClassVar[int] = 13
     """Cells for the tag's name; its count is right-aligned after it."""
 
     class TagChosen(Message):

@@ -1,0 +1,485 @@
+"""The one sync runner: the only sync module (with ``sync/transports/``) that reads the clock.
+
+    replica = Replica(vault)
+    received = receive(replica, data, now_ms())          # a bundle or a welcome, all or nothing
+    share(replica, "Tenants", "sam", Role.WRITER, now)    # member.add + a welcome for sam
+    unshare(replica, "Tenants", "sam", now)               # member.remove, rotating the key
+    push_folder(replica, path) / pull_folder(replica, path)
+    serve(replica, host, port, on_listening) / connect(replica, host, port)
+
+Rules and reasons:
+- Local edits are captured (``sync.local.capture``) before anything is received, so a remote
+  change never overwrites an edit that has not become an op yet.
+- One bundle is one transaction: the pipeline runs on the in-memory state, then every
+  resulting record change and the new segment state are written in one vault transaction.
+  A failure (or a crash) before commit leaves the vault and its stored state as before, and
+  the process exits without the in-memory changes.
+- A bundle carrying a new op by someone removed from the segment (a change without effect:
+  after their cutoff or dated after their removal) is refused as a whole (``RemovedMember``)
+  instead of being logged silently: the person syncing should know.
+- Nothing is sent to a peer whose key changed (halted), nor for a segment they are not a
+  current member of; a folder push skips a segment while any of its members is halted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sync import bundle, local, outbox
+from sync.bodies import Role
+from sync.changes import changes_for
+from sync.errors import (
+    BadBundle,
+    BundleTooLarge,
+    MalformedOp,
+    NotShared,
+    OpTooLarge,
+    PeerKeyChanged,
+    RemovedMember,
+    SessionFailed,
+    UnknownPeer,
+)
+from sync.ops import MEMBERSHIP_KINDS, parse
+from sync.peers import Peer
+from sync.pipeline import receive_ops
+from sync.replica import Replica
+from sync.state import SegmentState
+from sync.transports import folder as folder_transport
+from sync.transports import tcp
+from sync.welcome import is_welcome, make_welcome, open_welcome
+from vault.errors import KithError, NoSuchSegment
+
+
+def now_ms() -> int:
+    """The physical clock, in milliseconds (the runner is the one place that reads it)."""
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Received:
+    """What taking one bundle or welcome did."""
+
+    kind: str
+    applied: bool = False
+    segment: bytes | None = None
+    accepted: int = 0
+    replayed: int = 0
+    forks: list[str] = field(default_factory=list)
+    error: KithError | None = None
+    step: str = ""
+    retryable: bool = False
+
+
+# -- receiving ----------------------------------------------------------------------------------
+
+
+def receive(replica: Replica, data: bytes, now: int) -> Received:
+    """Take one bundle or welcome through every check, then apply it in one transaction."""
+    if is_welcome(data):
+        return _welcome(replica, data)
+    try:
+        opened = bundle.open_bundle(data, replica.state.bundle_keys())
+    except (BadBundle, BundleTooLarge) as exc:
+        step = "size limits" if isinstance(exc, BundleTooLarge) else "bundle decryption"
+        return Received("bundle", error=exc, step=step)
+    state = replica.state.segments[opened.segment]
+    if _from_removed_member(state, opened.ops):
+        return Received("bundle", segment=state.segment, error=RemovedMember(),
+                        step="membership and role")
+    outcome = receive_ops(state, opened.ops, replica.me, now)
+    if not outcome.applied:
+        first = outcome.rejections[0]
+        return Received("bundle", segment=state.segment, error=first.error,
+                        step=first.step.value, retryable=outcome.retryable)
+    if outcome.latest is not None:
+        replica.state.clock.observe(outcome.latest, now)
+    with replica.vault.live_store.transaction():
+        shredded = local.apply(replica, state, changes_for(state, outcome.touched))
+        replica.dirty.add(state.segment)
+        for op in outcome.accepted:
+            if op.author != replica.me.signing_public:
+                replica.status.heard[op.author.hex()] = now
+        replica.save()
+    if shredded:
+        replica.vault.live_store.vacuum()
+    replica.vault.drop_indexes()
+    return Received(
+        "bundle", True, state.segment, len(outcome.accepted), outcome.replayed,
+        [replica.label_of(author) for author, _ in outcome.forks],
+    )
+
+
+def _from_removed_member(state: SegmentState, wires: list[bytes]) -> bool:
+    """Whether a new op in ``wires`` is by a former member and would have no effect."""
+    members = state.membership.members()
+    for raw in wires:
+        try:
+            op = parse(raw)
+        except (MalformedOp, OpTooLarge):
+            return False  # the pipeline reports it
+        if op.author in members or not state.membership.is_known(op.author):
+            continue
+        chain = state.chain(op.author)
+        if op.seq <= chain.head and chain.ids[op.seq - 1] == op.op_id:
+            continue  # a replay of something already held
+        needed = Role.ADMIN if op.kind in MEMBERSHIP_KINDS else Role.WRITER
+        if not state.membership.allows(op.author, op.seq, op.stamp, needed):
+            return True
+    return False
+
+
+def _welcome(replica: Replica, data: bytes) -> Received:
+    try:
+        welcome = open_welcome(replica.me, data)
+    except BadBundle as exc:
+        return Received("welcome", error=exc, step="welcome decryption")
+    peer = replica.peer_by_key(welcome.sender)
+    if peer is None or peer.halted:
+        error: KithError = UnknownPeer() if peer is None else PeerKeyChanged()
+        # kept for later: the person may add or re-verify the peer, then pull again
+        return Received("welcome", error=error, step="peer check", retryable=True)
+    state = replica.state.segments.get(welcome.segment)
+    if state is None:
+        state = SegmentState(welcome.segment, welcome.founder)
+        replica.state.segments[welcome.segment] = state
+    elif state.founder != welcome.founder:
+        return Received("welcome", error=BadBundle(), step="welcome check")
+    for epoch, key in welcome.keys:
+        state.add_key(epoch, key)
+    with replica.vault.live_store.transaction():
+        replica.store.ensure_segment(welcome.segment, _free_name(replica, welcome.name, peer))
+        replica.dirty.add(welcome.segment)
+        replica.save()
+    return Received("welcome", True, welcome.segment)
+
+
+def _free_name(replica: Replica, name: str, peer: Peer) -> str:
+    taken = {s.name.casefold() for s in replica.vault.segments.all()}
+    for candidate in (name, f"{name} ({peer.label})"):
+        if candidate.casefold() not in taken and len(candidate) <= 64:
+            return candidate
+    return f"{name[:40]} {time.time_ns() % 10**8}"
+
+
+# -- local changes and membership ---------------------------------------------------------------
+
+
+def capture_all(replica: Replica, now: int) -> int:
+    """Capture local edits in every shared segment that still exists here."""
+    sent = 0
+    for segment_id, state in sorted(replica.state.segments.items()):
+        try:
+            replica.vault.segments.by_id(segment_id)
+        except NoSuchSegment:
+            continue  # deleted here: never turn a local delete of the segment into deletes
+        sent += local.capture(replica, state, now)
+    return sent
+
+
+def _peer(replica: Replica, label: str) -> Peer:
+    peer = replica.peers.peers.get(label)
+    if peer is None:
+        raise UnknownPeer
+    if peer.halted:
+        raise PeerKeyChanged
+    return peer
+
+
+def share(replica: Replica, name: str, label: str, role: Role, now: int) -> SegmentState:
+    """Share a segment with a peer: ``member.add`` (founding it first), and a welcome."""
+    found = replica.vault.segments.find(name)
+    peer = _peer(replica, label)
+    capture_all(replica, now)
+    state = replica.state.segments.get(found.id)
+    if state is None:
+        state = replica.writer.create_segment(found.id, now)
+        replica.state.segments[found.id] = state
+        local.capture(replica, state, now)
+    replica.writer.add_member(state, peer, role, now)
+    welcome = make_welcome(
+        replica.me, peer.signing_public, peer.box_public, found.id, state.founder, found.name,
+        [(e, k) for e in sorted(state.keys) for k in state.keys[e]],
+    )
+    _drop_welcomes(replica, peer.signing_public, found.id)
+    replica.status.welcomes.append(
+        {"peer": peer.signing_public.hex(), "segment": found.id.hex(), "data": welcome.hex()}
+    )
+    replica.dirty.add(found.id)
+    replica.save()
+    return state
+
+
+def unshare(replica: Replica, name: str, label: str, now: int) -> SegmentState:
+    """Remove a peer from a segment; the same signed op rotates the segment key."""
+    found = replica.vault.segments.find(name)
+    peer = replica.peers.peers.get(label)
+    if peer is None:
+        raise UnknownPeer
+    state = replica.state.segments.get(found.id)
+    if state is None or peer.signing_public not in state.membership.members():
+        raise NotShared
+    capture_all(replica, now)
+    replica.writer.remove_member(state, peer.signing_public, now)
+    _drop_welcomes(replica, peer.signing_public, found.id)
+    replica.dirty.add(found.id)
+    replica.save()
+    return state
+
+
+def _drop_welcomes(replica: Replica, peer: bytes, segment: bytes) -> None:
+    replica.status.welcomes = [
+        w for w in replica.status.welcomes
+        if (w["peer"], w["segment"]) != (peer.hex(), segment.hex())
+    ]
+
+
+def _halted_member(replica: Replica, state: SegmentState) -> bool:
+    members = state.membership.members()
+    if any(bytes.fromhex(key) in members for key in replica.status.halted_keys):
+        return True
+    return any(p.halted and p.signing_public in members for p in replica.peers.peers.values())
+
+
+def add_peer(replica: Replica, label: str, signing_public: bytes, box_public: bytes) -> Peer:
+    """Record the keys ``label`` shows; a change halts it (saved, then ``PeerKeyChanged``)."""
+    before = replica.peers.peers.get(label)
+    try:
+        return replica.peers.observe(label, signing_public, box_public)
+    except PeerKeyChanged:
+        if before is not None and before.signing_public != signing_public:
+            replica.status.halted_keys[before.signing_public.hex()] = label
+        raise
+    finally:
+        replica.save()
+
+
+def verify_peer(replica: Replica, label: str, number: str) -> Peer:
+    """Mark ``label`` verified (the person compared ``number``); lifts its halt."""
+    if label not in replica.peers.peers:
+        raise UnknownPeer
+    mine = (replica.me.signing_public, replica.me.box_public)
+    peer = replica.peers.verify(label, mine, number)
+    replica.status.halted_keys = {
+        k: v for k, v in replica.status.halted_keys.items() if v != label
+    }
+    replica.save()
+    return peer
+
+
+# -- folder -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FolderReport:
+    """What one push or pull did."""
+
+    written: int = 0
+    taken: list[Received] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unopened: int = 0
+
+
+def push_folder(replica: Replica, path: Path) -> FolderReport:
+    """Write every op not yet written to ``path``, and pending welcomes, as sealed files."""
+    now = now_ms()
+    capture_all(replica, now)
+    report = FolderReport()
+    key = str(path.resolve())
+    written = replica.status.folders.setdefault(key, {})
+    mine: list[str] = []  # our own files: never taken back
+    for segment_id, state in sorted(replica.state.segments.items()):
+        if replica.me.signing_public not in state.membership.members():
+            continue
+        if _halted_member(replica, state):
+            report.skipped.append(segment_id.hex())
+            continue
+        before = {bytes.fromhex(a): s for a, s in written.get(segment_id.hex(), {}).items()}
+        for data in outbox.bundles_for(state, before):
+            mine.append(folder_transport.write(path, data))
+            report.written += 1
+        written[segment_id.hex()] = {a.hex(): s for a, s in state.vector().items()}
+    for item in replica.status.welcomes:
+        marker = f"welcome:{item['peer']}:{item['segment']}"
+        if marker not in written:
+            mine.append(folder_transport.write(path, bytes.fromhex(item["data"])))
+            written[marker] = {}
+            report.written += 1
+    replica.status.processed[key] = sorted({*replica.status.processed.get(key, []), *mine})
+    replica.save()
+    return report
+
+
+def pull_folder(replica: Replica, path: Path) -> FolderReport:
+    """Take every complete file in ``path`` not taken before (in as many passes as needed).
+
+    A file that does not open is kept for the next pull (it may be for a segment whose key
+    arrives later, or for someone else); a file refused for any other lasting reason is
+    marked taken, so it is reported once.
+    """
+    now = now_ms()
+    capture_all(replica, now)
+    replica.save()
+    report = FolderReport()
+    key = str(path.resolve())
+    processed = set(replica.status.processed.get(key, []))
+    pending = [n for n in folder_transport.complete(path) if n not in processed]
+    last: dict[str, Received] = {}
+    progress = True
+    while pending and progress:
+        progress = False
+        for name in list(pending):
+            data = folder_transport.read(path, name)
+            if data is None:
+                pending.remove(name)
+                continue
+            got = receive(replica, data, now)
+            last[name] = got
+            if got.applied or (not got.retryable and not isinstance(got.error, BadBundle)):
+                processed.add(name)
+                pending.remove(name)
+                report.taken.append(got)
+                progress = progress or got.applied
+    for name in pending:  # kept for the next pull: report why, once
+        got = last[name]
+        if isinstance(got.error, BadBundle):
+            report.unopened += 1
+        else:
+            report.taken.append(got)
+    replica.status.processed[key] = sorted(processed)
+    replica.save()
+    return report
+
+
+# -- direct (TCP) -------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionReport:
+    """What one direct session did."""
+
+    peer: str = ""
+    sent: int = 0
+    taken: list[Received] = field(default_factory=list)
+
+
+def _authorize(replica: Replica, keys: tcp.PeerKeys, label: str | None) -> Peer:
+    if label is not None:
+        add_peer(replica, label, keys.signing_public, keys.box_public)
+    peer = replica.peer_by_key(keys.signing_public)
+    if peer is None:
+        raise UnknownPeer
+    if peer.halted or peer.box_public != keys.box_public:
+        raise PeerKeyChanged
+    return peer
+
+
+def _shared_with(replica: Replica, peer: Peer) -> list[SegmentState]:
+    mine = replica.me.signing_public
+    return [
+        s for _, s in sorted(replica.state.segments.items())
+        if peer.signing_public in s.membership.members() and mine in s.membership.members()
+    ]
+
+
+def _send_intro(replica: Replica, conn: tcp.Conn, peer: Peer) -> None:
+    for item in replica.status.welcomes:
+        if item["peer"] == peer.signing_public.hex():
+            conn.send(tcp.WELCOME, bytes.fromhex(item["data"]))
+    for state in _shared_with(replica, peer):
+        key = state.key_for(replica.status.vector_of(state.segment, peer.signing_public))
+        conn.send(tcp.VECTOR, bundle.seal(key, [], state.vector()))
+
+
+def _send_bundles(replica: Replica, conn: tcp.Conn, peer: Peer, report: SessionReport) -> None:
+    for state in _shared_with(replica, peer):
+        theirs = replica.status.vector_of(state.segment, peer.signing_public)
+        for data in outbox.bundles_for(state, theirs):
+            conn.send(tcp.BUNDLE, data)
+            report.sent += 1
+
+
+def _read_turn(replica: Replica, conn: tcp.Conn, peer: Peer, report: SessionReport) -> None:
+    """Read frames until END: welcomes, vectors and bundles, each taken as it comes."""
+    now = now_ms()
+    while True:
+        kind, payload = conn.recv()
+        if kind == tcp.END:
+            return
+        if kind in (tcp.WELCOME, tcp.BUNDLE):
+            report.taken.append(receive(replica, payload, now))
+        elif kind == tcp.VECTOR:
+            _take_vector(replica, payload, peer)
+        else:
+            raise SessionFailed("(unexpected frame)")
+
+
+def _take_vector(replica: Replica, payload: bytes, peer: Peer) -> None:
+    try:
+        opened = bundle.open_bundle(payload, replica.state.bundle_keys())
+    except (BadBundle, BundleTooLarge):
+        return  # a segment we do not hold (yet): the welcome comes first next time
+    state = replica.state.segments[opened.segment]
+    if opened.ops or peer.signing_public not in state.membership.members():
+        return
+    replica.status.set_vector(opened.segment, peer.signing_public, opened.sender_vector)
+    _drop_welcomes(replica, peer.signing_public, opened.segment)
+
+
+def _session(replica: Replica, conn: tcp.Conn, *, client: bool, label: str | None) -> SessionReport:
+    capture_all(replica, now_ms())
+    keys = tcp.handshake(conn, replica.me, client=client)
+    peer = _authorize(replica, keys, label)
+    report = SessionReport(peer=peer.label)
+    if client:
+        _send_intro(replica, conn, peer)
+        conn.send(tcp.END)
+        _read_turn(replica, conn, peer, report)
+        _send_bundles(replica, conn, peer, report)
+        conn.send(tcp.END)
+        conn.expect(tcp.END)
+    else:
+        _read_turn(replica, conn, peer, report)
+        _send_intro(replica, conn, peer)
+        _send_bundles(replica, conn, peer, report)
+        conn.send(tcp.END)
+        _read_turn(replica, conn, peer, report)
+        conn.send(tcp.END)
+    replica.status.heard[peer.signing_public.hex()] = now_ms()
+    for state in _shared_with(replica, peer):
+        replica.status.set_vector(state.segment, peer.signing_public, state.vector())
+    replica.save()
+    return report
+
+
+def connect(replica: Replica, host: str, port: int, label: str | None = None) -> SessionReport:
+    """One session with the device serving at ``host:port``."""
+    conn = tcp.dial(host, port)
+    try:
+        return _session(replica, conn, client=True, label=label)
+    finally:
+        conn.close()
+
+
+def serve(
+    replica: Replica, host: str, port: int, on_listening: Callable[[int], None],
+    *, forever: bool = False, on_session: Callable[[SessionReport], None] | None = None,
+) -> None:
+    """Accept sessions at ``host:port``: one, or until interrupted with ``forever``."""
+    server = tcp.listen(host, port)
+    try:
+        on_listening(int(server.getsockname()[1]))
+        while True:
+            conn = tcp.accept(server)
+            try:
+                report = _session(replica, conn, client=False, label=None)
+            finally:
+                conn.close()
+            if on_session is not None:
+                on_session(report)
+            if not forever:
+                return
+    finally:
+        server.close()

@@ -1,0 +1,58 @@
+"""The folder transport: sealed files in a directory that several devices share.
+
+    name = write(folder, data)         # atomic: a temp name, fsync, then rename
+    for name in complete(folder): data = read(folder, name)
+
+Rules and reasons:
+- Files appear complete or not at all: each is written under a dot-prefixed temporary name,
+  flushed to disk, then renamed to its final name, and readers skip dot files. A tool such as
+  Syncthing that copies a file while it grows uses its own temporary names, and a reader that
+  sees a truncated file anyway gets ``BadBundle`` and tries again on the next pull.
+- Names are 32 random hex digits plus ``.kith``: they reveal nothing (no segment, sender,
+  order or time), and two writers never collide.
+- A file larger than the bundle limit is never read into memory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sync.bundle import MAX_BUNDLE_BYTES
+
+SUFFIX = ".kith"
+
+
+def write(folder: Path, data: bytes) -> str:
+    """Write ``data`` to a new file in ``folder`` atomically; returns its name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(16) + SUFFIX
+    temp = folder / f".{name}.part"
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, folder / name)
+    return name
+
+
+def complete(folder: Path) -> list[str]:
+    """Names of the complete files in ``folder`` (sorted; temporary files skipped)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir()
+        if p.is_file() and p.name.endswith(SUFFIX) and not p.name.startswith(".")
+    )
+
+
+def read(folder: Path, name: str) -> bytes | None:
+    """The bytes of one file, or None if it vanished or is over the size limit."""
+    path = folder / name
+    try:
+        if path.stat().st_size > MAX_BUNDLE_BYTES:
+            return None
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
