@@ -8,6 +8,9 @@ Reports, for the same N invented contacts (``bench.common.synthetic_contacts``):
 - importing Kith's CSV and a vCard 4.0 file of them into a new vault (read, normalize emails and
   phones, dedupe, seal, index, one transaction), as a ratio to the baseline. Target <= 15x;
 - importing the same CSV again into that vault (everything unchanged, nothing written);
+- for context, storing the same (already normalized) contacts through the sealed record store
+  alone in one transaction: the floor under any import, since every contact costs a record, a
+  wrapped key and one sealed row per field;
 - the peak RSS of each import, measured in a fresh child process (``ru_maxrss``), so it is the
   whole process a user would run, interpreter and libraries included. Target: a few hundred MB.
 """
@@ -24,7 +27,7 @@ import time
 from pathlib import Path
 
 from bench.bench_vault import plain_sqlcipher_seconds
-from bench.common import synthetic_contacts, table
+from bench.common import synthetic_contacts, table, temp_vault
 from vault.interchange import write_csv, write_vcard
 
 
@@ -62,6 +65,21 @@ def child_baseline(n: int) -> None:
     print(json.dumps({"seconds": plain_sqlcipher_seconds(synthetic_contacts(n))}))
 
 
+def child_sealed(n: int) -> None:
+    """Print the time to store the same ``n`` (already normalized) contacts through the sealed
+    record store alone, in one transaction: the floor under any import."""
+    from vault.contacts import RECORD_TYPE, encode
+
+    drafts = synthetic_contacts(n)
+    with temp_vault() as vault:
+        began = time.perf_counter()
+        with vault.live_store.transaction():
+            for start in range(0, n, 5000):
+                values = [encode(d) for d in drafts[start : start + 5000]]
+                vault.records.create_many(RECORD_TYPE, values, vault.private_segment)
+        print(json.dumps({"seconds": time.perf_counter() - began}))
+
+
 def run_child(*args: str) -> dict:  # type: ignore[type-arg]
     """Run this module as a fresh process (the parent stays small, so the children's peak RSS,
     which Linux carries over from the parent at fork, is their own)."""
@@ -86,6 +104,8 @@ def main() -> None:
             child_prepare(int(rest[0]), rest[1])
         elif kind == "baseline":
             child_baseline(int(rest[0]))
+        elif kind == "sealed":
+            child_sealed(int(rest[0]))
         else:
             child_import(rest[0], rest[1], kind == "create")
         return
@@ -94,6 +114,7 @@ def main() -> None:
         root = Path(tmp)
         run_child("prepare", str(n), tmp)
         first = run_child("baseline", str(n))["seconds"]
+        sealed = run_child("sealed", str(n))["seconds"]
         results = {}
         for label, name in (("CSV", "contacts.csv"), ("vCard 4.0", "contacts.vcf")):
             results[label] = run_child("create", str(root / name), str(root / f"vault-{name}"))
@@ -108,6 +129,7 @@ def main() -> None:
         ("plain SQLCipher insert", f"{baseline:.2f} s  (mean of {first:.2f} s before and "
                                    f"{last:.2f} s after the imports)"),
     ]  # fmt: skip
+    rows.append(("sealed store alone (floor)", f"{sealed:.2f} s = {sealed / baseline:.1f}x"))
     for label, result in results.items():
         rows += [
             (f"{label} import ({sizes[label]:.0f} MiB file)", f"{result['seconds']:.2f} s"),

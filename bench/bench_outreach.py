@@ -17,8 +17,8 @@ import argparse
 import time
 
 from bench.common import synthetic_contacts, table, temp_vault, timed
-from vault.outreach.audience import resolve
-from vault.outreach.compose import Draft, Renderer, compose
+from vault.outreach.audience import Resolution, resolve
+from vault.outreach.compose import Draft, Rendered, Renderer, compose
 from vault.outreach.config import email_settings
 from vault.outreach.email_out import build_email, new_message_id
 from vault.preferences import PreferenceChange, Preferences, apply
@@ -51,13 +51,13 @@ def main() -> None:
 
         baseline = timed(lambda: sum(1 for _ in vault.contacts.all()))
         vault.drop_indexes()
-        found = []
+        found: list[Resolution] = []
         cold = timed(lambda: found.append(resolve(vault, message.audience, "email", "news", now)))
         warm = timed(lambda: resolve(vault, message.audience, "email", "news", now))
         recipients = found[0].recipients
         assert len(recipients) == n, len(recipients)
         renderer = Renderer(vault, message, settings.unsubscribe)
-        rendered = []
+        rendered: list[Rendered] = []
         render = timed(lambda: rendered.extend(renderer.render(r.contact, r.address)
                                                for r in recipients))
         mime = timed(lambda: [build_email(settings, item, r.address,

@@ -175,6 +175,18 @@ async def scenario(folder: Path, monitor: StallMonitor) -> dict[str, float]:
             out["filter_p95"] = p95(latencies) * 1e3
             out["filter_max"] = max(latencies) * 1e3
             out["filter_median"] = statistics.median(latencies) * 1e3
+            # The same keystrokes, the search alone (Roster.rows: SearchIndex.search + sort),
+            # on this thread with nothing else running: the part that belongs to vault/search.py.
+            compute = []
+            for word in WORDS:
+                for end in range(1, len(word) + 1):
+                    view = screen.view.__class__(query=word[:end])
+                    began = time.perf_counter()
+                    screen.roster.rows(view)
+                    compute.append(time.perf_counter() - began)
+                screen.roster.rows(screen.view.__class__())
+            out["search_p95"] = p95(compute) * 1e3
+            out["search_max"] = max(compute) * 1e3
 
             gc.collect()
             tracemalloc.start()
@@ -212,6 +224,8 @@ LINES = [
     ("filter_median", "filter keystroke -> rows shown, median (ms)", ""),
     ("filter_p95", "filter keystroke -> rows shown, p95 (ms)", "< 50"),
     ("filter_max", "filter keystroke -> rows shown, max (ms)", ""),
+    ("search_p95", "  of which the search alone, p95 (ms)", ""),
+    ("search_max", "  of which the search alone, max (ms)", ""),
     ("view_kib", "list view of all contacts, retained (KiB)", ""),
     ("view_peak_kib", "list view of all contacts, peak (KiB)", ""),
     ("rss_growth_mib", "process RSS growth, whole run (MiB)", ""),

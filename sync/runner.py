@@ -5,7 +5,7 @@
     share(replica, "Tenants", "sam", Role.WRITER, now)    # member.add + a welcome for sam
     unshare(replica, "Tenants", "sam", now)               # member.remove, rotating the key
     push_folder(replica, path) / pull_folder(replica, path)
-    serve(replica, host, port, on_listening) / connect(replica, host, port)
+    serve(load_replica, host, port, on_listening) / connect(replica, host, port)
 
 Rules and reasons:
 - Local edits are captured (``sync.local.capture``) before anything is received, so a remote
@@ -17,6 +17,8 @@ Rules and reasons:
 - A bundle carrying a new op by someone removed from the segment (a change without effect:
   after their cutoff or dated after their removal) is refused as a whole (``RemovedMember``)
   instead of being logged silently: the person syncing should know.
+- A segment deleted on this device (``kith segment delete``) is never captured (that would
+  send a delete for every record) and received changes for it are logged but not applied.
 - Nothing is sent to a peer whose key changed (halted), nor for a segment they are not a
   current member of; a folder push skips a segment while any of its members is halted.
 """
@@ -50,7 +52,7 @@ from sync.state import SegmentState
 from sync.transports import folder as folder_transport
 from sync.transports import tcp
 from sync.welcome import is_welcome, make_welcome, open_welcome
-from vault.errors import KithError, NoSuchSegment
+from vault.errors import KithError
 
 
 def now_ms() -> int:
@@ -97,11 +99,13 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
     if outcome.latest is not None:
         replica.state.clock.observe(outcome.latest, now)
     with replica.vault.live_store.transaction():
-        shredded = local.apply(replica, state, changes_for(state, outcome.touched))
+        shredded = False
+        if _held_here(replica, state.segment):  # a segment deleted here keeps only its log
+            shredded = local.apply(replica, state, changes_for(state, outcome.touched))
         replica.dirty.add(state.segment)
-        for op in outcome.accepted:
-            if op.author != replica.me.signing_public:
-                replica.status.heard[op.author.hex()] = now
+        for author in {op.author for op in outcome.accepted} - {replica.me.signing_public}:
+            replica.status.heard[author.hex()] = now
+            _drop_welcomes(replica, author, state.segment)  # they have joined: welcome done
         replica.save()
     if shredded:
         replica.vault.live_store.vacuum()
@@ -167,15 +171,17 @@ def _free_name(replica: Replica, name: str, peer: Peer) -> str:
 # -- local changes and membership ---------------------------------------------------------------
 
 
+def _held_here(replica: Replica, segment_id: bytes) -> bool:
+    """Whether the vault still has this segment (``kith segment delete`` removes it)."""
+    return replica.store.has_segment(segment_id)
+
+
 def capture_all(replica: Replica, now: int) -> int:
     """Capture local edits in every shared segment that still exists here."""
     sent = 0
     for segment_id, state in sorted(replica.state.segments.items()):
-        try:
-            replica.vault.segments.by_id(segment_id)
-        except NoSuchSegment:
-            continue  # deleted here: never turn a local delete of the segment into deletes
-        sent += local.capture(replica, state, now)
+        if _held_here(replica, segment_id):  # never turn a deleted segment into deletes
+            sent += local.capture(replica, state, now)
     return sent
 
 
@@ -464,17 +470,21 @@ def connect(replica: Replica, host: str, port: int, label: str | None = None) ->
 
 
 def serve(
-    replica: Replica, host: str, port: int, on_listening: Callable[[int], None],
+    load: Callable[[], Replica], host: str, port: int, on_listening: Callable[[int], None],
     *, forever: bool = False, on_session: Callable[[SessionReport], None] | None = None,
 ) -> None:
-    """Accept sessions at ``host:port``: one, or until interrupted with ``forever``."""
+    """Accept sessions at ``host:port``: one, or until interrupted with ``forever``.
+
+    The replica is loaded afresh for each session (``load``): other ``kith`` processes may
+    have changed the vault and its op log while this one waited.
+    """
     server = tcp.listen(host, port)
     try:
         on_listening(int(server.getsockname()[1]))
         while True:
             conn = tcp.accept(server)
             try:
-                report = _session(replica, conn, client=False, label=None)
+                report = _session(load(), conn, client=False, label=None)
             finally:
                 conn.close()
             if on_session is not None:

@@ -179,3 +179,17 @@ def test_merge_cli(kith: Kith) -> None:
     assert kith("show", one).exit_code == 4
     assert kith("merge", two, two).exit_code == 5
     assert kith("duplicates", "--json").stdout.strip() == "[]"
+
+
+def test_merge_keeps_the_earliest_expiry(vault: Vault) -> None:
+    from datetime import date
+
+    keep = add(vault, name="Ana", phones=(Phone("+33612345678"),))
+    gone = add(vault, name="Ana 2", phones=(Phone("+33698765432"),), fields=(("ward", "N"),))
+    vault.retention.retain_contact(gone, date(2030, 1, 31))
+    vault.retention.retain_field(gone, "phones", date(2029, 6, 30))
+    vault.retention.retain_field(gone, "ward", date(2029, 7, 1))
+    merge_contacts(vault, keep, [gone], NOW)
+    rules = vault.retention.of_contact(keep).to_json()
+    assert rules["until"] == "2030-01-31"
+    assert rules["fields"] == {"phones": "2029-06-30", "ward": "2029-07-01"}

@@ -235,3 +235,13 @@ def test_select_and_render_without_the_cli(vault: Vault) -> None:
     assert [c.name for c in select(vault, ["X"])] == ["B"]
     with pytest.raises(InvalidInput):
         render("xlsx", [])
+
+
+@pytest.mark.parametrize("fmt", ["vcard", "csv", "json"])
+def test_importing_an_export_back_changes_nothing(filled: Kith, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"all.{fmt}"
+    assert filled("export", "--format", fmt, "--out", str(out), "--yes-plaintext").exit_code == 0
+    result = filled("import", str(out), "--json")
+    assert result.exit_code == 0, result.stderr
+    counts = json.loads(result.stdout)["counts"]
+    assert (counts["added"], counts["merged"], counts["unchanged"]) == (0, 0, 3)

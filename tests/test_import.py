@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSPHRASE, Kith
-from vault import importer
+from vault import import_rows, importer
 from vault.api import Vault
 from vault.blind_index import BlindIndex, bits_for
 from vault.crypto import blind
 from vault.errors import ImportFailed
+from vault.import_rows import WORKER_BYTES
 from vault.importer import ImportOptions, import_contacts
 from vault.model import ContactDraft, Email, Phone
+from vault.records import RecordStore
 
 DATA = Path(__file__).parent / "interchange" / "data"
 GOOD = {
@@ -334,36 +336,93 @@ def test_dry_run_reports_and_changes_nothing(kith: Kith, vault_dir: Path, tmp_pa
     assert files(vault_dir) == before
 
 
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows in batches of 10, contacts written every 10: a small file streams like a big one."""
+    monkeypatch.setattr(import_rows, "BATCH_ROWS", 10)
+    monkeypatch.setattr(importer, "WRITE_BATCH", 10)
+
+
 def test_failure_while_writing_rolls_everything_back(
-    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    vault: Vault, vault_dir: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vault.contacts.add(ContactDraft(name="Kept", emails=(Email("k@example.org"),)))
     rows = "".join(f"P{i},p{i}@example.org\n" for i in range(30))
     data = ("name,emails\nKept more,k@example.org\n" + rows).encode()
-    monkeypatch.setattr(importer, "WRITE_BATCH", 10)
+    before = files(vault_dir)
     calls = {"n": 0}
-    real = BlindIndex.put_many
+    real = RecordStore.create_many
 
-    def flaky(self: BlindIndex, items, **options):  # type: ignore[no-untyped-def]
+    def flaky(self: RecordStore, *args, **options):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk full")
-        return real(self, items, **options)
+        return real(self, *args, **options)
 
-    monkeypatch.setattr(BlindIndex, "put_many", flaky)
+    monkeypatch.setattr(RecordStore, "create_many", flaky)
     with pytest.raises(RuntimeError):
         import_contacts(vault, data, ImportOptions())
+    assert calls["n"] == 3  # two batches were written, then rolled back
     assert [c.name for c in vault.contacts.all()] == ["Kept"]
+    assert files(vault_dir) == before
 
 
-def test_progress_reports_each_phase(vault: Vault) -> None:
+def test_a_late_fatal_error_rolls_back_what_was_written(
+    kith: Kith, vault_dir: Path, tmp_path: Path, small_batches: None
+) -> None:
+    assert kith("add", "--name", "Already here").exit_code == 0
+    before = files(vault_dir)
+    result = kith("import", str(malformed(tmp_path)["late_error.csv"]))
+    assert result.exit_code == 5
+    assert "line 52" in result.stderr
+    assert files(vault_dir) == before
+
+
+def test_rows_merging_into_contacts_written_earlier_in_the_file(
+    vault: Vault, small_batches: None
+) -> None:
+    head = "".join(f"P{i},p{i}@example.org,,\n" for i in range(25))
+    filler = "".join(f"F{i},f{i}@example.org,,\n" for i in range(20))
+    data = (
+        "name,emails,phones,tags\n" + head + "Q,q@example.org,'+33699999999,\n" + filler
+        + "P3 again,p3@example.org,'+33612345678,late\n"  # merges into a written contact
+        + "Bridge,p5@example.org,'+33699999999,\n"  # joins two written ones: one is shredded
+    ).encode()  # fmt: skip
+    outcome = import_contacts(vault, data, ImportOptions())
+    assert len(outcome.added) == 45
+    by_email = {e.value: c for c in vault.contacts.all() for e in c.emails}
+    assert by_email["p3@example.org"].tags == ("late",)
+    assert [p.value for p in by_email["p3@example.org"].phones] == ["+33612345678"]
+    assert by_email["q@example.org"].id == by_email["p5@example.org"].id
+    assert vault.contacts.count() == 45
+    again = import_contacts(vault, data, ImportOptions())
+    assert (len(again.added), len(again.merged), len(again.unchanged)) == (0, 0, 45)
+
+
+def test_large_files_are_read_in_a_separate_process(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_rows, "WORKER_BYTES", 0)
+    reader = import_rows.batches(b"name,emails\nAna,\n", ImportOptions(), "FR")
+    assert type(reader).__name__ == "_WorkerRows"
+    assert [r.draft.name for b in reader for r in b.rows] == ["Ana"]
+    reader.close()
+    data = (DATA / "google_contacts.csv").read_bytes()
+    outcome = import_contacts(vault, data, ImportOptions())
+    assert len(outcome.added) == 4
+    with pytest.raises(ImportFailed, match="line 5"):
+        import_contacts(vault, (DATA / "bad_ragged.csv").read_bytes(), ImportOptions())
+    assert vault.contacts.count() == 4
+
+
+def test_progress_reports_the_lines_read(vault: Vault) -> None:
     data = ("name,emails\n" + "".join(f"P{i},p{i}@example.org\n" for i in range(2500))).encode()
     seen: list[tuple[str, int, int]] = []
     outcome = import_contacts(vault, data, ImportOptions(), lambda *a: seen.append(a))
     assert len(outcome.added) == 2500
-    phases = [p for p, _, _ in seen]
-    assert phases.index("reading") < phases.index("matching") < phases.index("writing")
-    assert seen[-1] == ("writing", 2500, 2500)
+    assert {p for p, _, _ in seen} == {"importing"}
+    assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
+    assert seen[-1] == ("importing", 2502, 2502)
 
 
 # -- the blind index ------------------------------------------------------------------------------
@@ -455,7 +514,14 @@ def test_imported_markers_reach_no_file_the_process_wrote(tmp_path: Path) -> Non
         "END:VCARD\r\n"
     )
     source = src / "contacts.vcf"
-    source.write_text(card + card.replace(M["name"], M["edited"]), encoding="utf-8")
+    # 1 MiB of filler cards: the file is read in a separate process (import_rows.WORKER_BYTES)
+    filler = "".join(
+        f"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Filler {i}\r\nNOTE:{'lorem ipsum ' * 5000}\r\n"
+        "END:VCARD\r\n"
+        for i in range(18)
+    )
+    source.write_text(card + card.replace(M["name"], M["edited"]) + filler, encoding="utf-8")
+    assert source.stat().st_size >= WORKER_BYTES
     secret = (PASSPHRASE + "\n").encode()
 
     def kith(*args: str) -> str:
@@ -464,10 +530,10 @@ def test_imported_markers_reach_no_file_the_process_wrote(tmp_path: Path) -> Non
         return done.stdout.decode()
 
     kith("init", "--kdf-memory", "8", "--kdf-time", "1", "--region", "FR")
-    assert json.loads(kith("import", str(source), "--dry-run", "--json"))["counts"]["added"] == 1
+    assert json.loads(kith("import", str(source), "--dry-run", "--json"))["counts"]["added"] == 19
     report = json.loads(kith("import", str(source), "--json"))
-    assert report["counts"]["added"] == 1
-    assert json.loads(kith("import", str(source), "--json"))["counts"]["unchanged"] == 1
+    assert report["counts"]["added"] == 19
+    assert json.loads(kith("import", str(source), "--json"))["counts"]["unchanged"] == 19
     other = kith("add", "--name", "Other " + M["name"], "--email", M["email"].upper()).strip()
     groups = json.loads(kith("duplicates", "--json"))
     assert len(groups) == 1

@@ -150,6 +150,16 @@ class KithApp(App[None]):
         if reason:
             self.call_later(self.notify, reason, timeout=10)  # once the unlock screen is up
 
+    def after_dialog(self, changed: bool | None) -> None:
+        """After an import: rebuild the list from the vault, so merged contacts do not linger."""
+        if changed and self.vault is not None:
+            from tui.screens.main import MainScreen
+
+            if self.roster is not None:
+                self.roster.close()
+            self.roster = Roster(self.vault)
+            self._reset_screens(MainScreen(self.roster))
+
     def burned(self) -> None:
         """After burn: the vault is gone; show what burn could not do."""
         from tui.screens.confirm import BurnedScreen

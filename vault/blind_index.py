@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 KINDS = ("email", "phone", "content")
 _CODES = {"email": 1, "phone": 2, "content": 3}
+_KINDS_BY_CODE = {code: kind for kind, code in _CODES.items()}
 BITS_SETTING = "blind_index_bits"
 TABLES = ("blind_index",)
 _BATCH = 500
@@ -120,10 +121,23 @@ class BlindIndex:
         """The stored digest of one entry."""
         return blind.digest(self._key, kind, value, self.bits[kind])
 
-    def _pack(self, draft: ContactDraft) -> bytes:
+    def full_digests(self, draft: ContactDraft) -> list[tuple[int, int]]:
+        """(kind code, 64-bit digest) of each entry of ``draft``, to truncate later (``put_full``):
+        an import computes them while it reads, and learns the final population only at the end.
+        Truncating to fewer bits is a shift, because a digest is the first bits of the hash."""
+        return [
+            (_CODES[k], blind.digest(self._key, k, v, blind.MAX_BITS)) for k, v in entries_of(draft)
+        ]
+
+    def _truncate(self, full: list[tuple[int, int]]) -> bytes:
         return b"".join(
-            bytes([_CODES[k]]) + self.digest(k, v).to_bytes(8, "big") for k, v in entries_of(draft)
+            bytes([code])
+            + (d >> (blind.MAX_BITS - self.bits[_KINDS_BY_CODE[code]])).to_bytes(8, "big")
+            for code, d in full
         )
+
+    def _pack(self, draft: ContactDraft) -> bytes:
+        return self._truncate(self.full_digests(draft))
 
     def load(self) -> dict[int, list[bytes]]:
         """Every entry in memory: ``code << 64 | digest`` -> record ids (read once per import)."""
@@ -147,9 +161,8 @@ class BlindIndex:
     def counts(self) -> dict[str, int]:
         """How many entries of each kind the index holds."""
         found = dict.fromkeys(KINDS, 0)
-        names = {code: kind for kind, code in _CODES.items()}
         for key, ids in self.load().items():
-            found[names[key >> 64]] += len(ids)
+            found[_KINDS_BY_CODE[key >> 64]] += len(ids)
         return found
 
     # -- writing ---------------------------------------------------------------------------
@@ -157,6 +170,15 @@ class BlindIndex:
     def put_many(self, items: Iterable[tuple[bytes, ContactDraft, str]]) -> None:
         """Index (record id, draft, fingerprint) triples, replacing their rows."""
         rows = [(rid, fingerprint, self._pack(draft)) for rid, draft, fingerprint in items]
+        self.store.executemany(
+            "INSERT OR REPLACE INTO blind_index (record_id, fingerprint, digests) VALUES (?,?,?)",
+            rows,
+        )
+        self._table = None
+
+    def put_full(self, items: Iterable[tuple[bytes, str, list[tuple[int, int]]]]) -> None:
+        """Index (record id, fingerprint, ``full_digests``) triples at the current sizes."""
+        rows = [(rid, fingerprint, self._truncate(full)) for rid, fingerprint, full in items]
         self.store.executemany(
             "INSERT OR REPLACE INTO blind_index (record_id, fingerprint, digests) VALUES (?,?,?)",
             rows,
@@ -236,18 +258,21 @@ class BlindIndex:
     def resize_for(self, added: dict[str, int]) -> bool:
         """Choose the sizes for the population after ``added`` more entries; rebuild if needed.
 
-        Returns True if the index was rebuilt (every contact re-indexed at the new sizes).
+        Returns True if the index was rebuilt: every contact that had a row is re-indexed at the
+        new sizes (contacts an import is still writing have no row yet and are not touched).
         """
         now = self.counts()
         wanted = {k: bits_for(now[k] + added.get(k, 0)) for k in KINDS}
         if all(0 <= wanted[k] - self.bits[k] < 2 for k in KINDS):
             return False
+        indexed = [bytes(r[0]) for r in self.store.execute("SELECT record_id FROM blind_index")]
         with self.store.transaction():
             self.bits = wanted
             self._vault.set_setting(BITS_SETTING, json.dumps(wanted, sort_keys=True))
             self.store.execute("DELETE FROM blind_index")
             self._table = None
-            self.refresh()
+            if indexed:
+                self._reindex_bulk(set(indexed), None)
         return True
 
 

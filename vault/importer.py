@@ -2,61 +2,47 @@
 
     import_contacts(vault, data, ImportOptions(...), progress) -> Outcome
 
-Three passes, with their reasons:
-1. Read and normalize every record (``vault/interchange`` then ``vault/validate.py``, lenient:
-   a phone that does not parse is kept as typed) before touching the vault. A file-level
-   problem (encoding, binary data, broken structure, a ragged row, a value over 64 KiB) raises
-   ``ImportFailed`` naming the line, and nothing was written.
-2. Match, inside one transaction: each row is compared with the rows before it and with the
-   vault (``vault/blind_index.py``, confirmed against the decrypted contact) by casefolded email
-   and E.164 phone; a row with neither is compared by its whole content.
-3. Write, in the same transaction: new contacts in batches (``create_many``), merged contacts,
-   their blind-index entries and consent preferences. Any failure rolls everything back; a dry
-   run rolls back on purpose, so it changes nothing.
-
-Decisions, with their reasons:
+How, with the reasons:
+- Everything happens in one transaction. Rows arrive in batches (``vault/import_rows.py``,
+  read in a separate process for large files) and are matched and written as they come, so
+  reading, sealing and writing overlap. A file-level refusal anywhere in the file
+  (``ImportFailed``, naming the line) or any failure while writing rolls the whole transaction
+  back: nothing was imported. A dry run rolls back on purpose, so it changes nothing.
+- Matching: each row is compared with the rows before it and with the vault
+  (``vault/blind_index.py``, every candidate confirmed against the decrypted contact) by
+  casefolded email and E.164 phone; a row with neither is compared by its whole content.
 - A row matching exactly one contact (in the vault or earlier in the file) is merged into it
   (``vault/merge.py``: unions, scalars filled only where empty). Rows of one file that match
-  each other become one contact.
-- A row matching two or more different vault contacts is *skipped as ambiguous* and reported
-  with their ids: choosing one would be a guess; the user can ``kith merge`` them and import
-  again (importing is idempotent).
+  each other become one contact: if the first was already written, it is updated at the end
+  (or, when a later row joins two written ones, one is merged into the other and shredded,
+  inside the same transaction).
+- A row matching two or more different contacts that were in the vault before is *skipped as
+  ambiguous* and reported with their ids: choosing one would be a guess; the user can ``kith
+  merge`` them and import again.
 - Importing the same file twice adds nothing: every row matches what the first run stored, so
-  the contacts are reported as ``unchanged``.
-- An invalid email does not reject its row: the text is kept in the custom field ``invalid
-  email`` and a warning names the line (nothing typed is silently lost, as with phones).
-- A row that cannot become a contact at all (no name, email or phone; a value over the model's
-  limits) is *rejected*: reported with its line, the rest of the file is imported.
-- vCard groups (``KIND:group``) are skipped: they are lists of members, not people.
-- CiviCRM's ``Do Not Email``, ``Do Not Phone``, ``Do Not SMS``, ``Do Not Mail`` and ``Is Opt
-  Out`` become consent preferences (``vault/preferences.py``): denied email, phone, SMS, post,
-  and every bulk email kind; "no" adds nothing (consent is opt-in: a missing "do not" is not a
-  yes). A consent entry records that they came from an import.
+  its contacts are reported ``unchanged``.
+- Consent rules from CiviCRM flags (``import_rows.py``) are applied to new contacts in one
+  batch, and to existing ones only where they are not already denied.
+- Memory: a contact written during the import keeps only its lines, keys and digests in memory;
+  its draft is read back from the vault in the rare case a later row of the file merges into it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vault import ids
 from vault import preferences as prefs_mod
-from vault.blind_index import (
-    BlindIndex,
-    content_value,
-    entries_of,
-    fresh_fingerprint,
-    keys_of,
-)
+from vault.blind_index import BlindIndex, content_value, fresh_fingerprint, keys_of
 from vault.contacts import RECORD_TYPE, encode
 from vault.errors import ImportFailed, InvalidInput
-from vault.interchange import read_contacts
+from vault.import_rows import Batch, ImportOptions, Issue, Row, batches, why
 from vault.interchange.detect import check_bytes, detect_format
 from vault.merge import fits, merge_drafts
 from vault.model import Contact, ContactDraft
-from vault.validate import normalize_draft, normalize_email
 
 if TYPE_CHECKING:
     from vault.api import Vault
@@ -64,45 +50,8 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 Key = tuple[str, str]
 WRITE_BATCH = 5000
-INVALID_EMAIL_FIELD = "invalid email"
-_YES = frozenset({"1", "yes", "y", "true", "x"})
-_NO = frozenset({"0", "no", "n", "false", ""})
-CIVICRM_FLAGS: Mapping[str, tuple[str, ...]] = {
-    "civicrm_do_not_email": ("email",),
-    "civicrm_do_not_phone": ("phone",),
-    "civicrm_do_not_sms": ("sms",),
-    "civicrm_do_not_mail": ("post",),
-    "civicrm_is_opt_out": tuple(f"email:{kind}" for kind in prefs_mod.MESSAGE_KINDS),
-}
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    """What ``kith import`` asks for; ``region`` empty means the vault's default."""
-
-    fmt: str | None = None
-    preset: str | None = None
-    column_map: Mapping[str, str] | None = None
-    region: str = ""
-    tags: tuple[str, ...] = ()
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One line's problem: ``reason`` is a short word, ``message`` the sentence a user reads."""
-
-    line: int
-    reason: str
-    message: str
-    matches: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The report shape."""
-        out: dict[str, Any] = {"line": self.line, "reason": self.reason, "message": self.message}
-        if self.matches:
-            out["matches"] = list(self.matches)
-        return out
+_REPORT_LISTS = ("added", "merged", "unchanged", "skipped", "errors", "warnings")
+_NEW, _CREATED, _EXISTING = 0, 1, 2  # what an entry is; a target is chosen in reverse order
 
 
 @dataclass
@@ -147,134 +96,37 @@ class Outcome:
             "dry_run": self.dry_run,
             "format": self.fmt,
             "counts": self.counts(),
-            "added": [i.to_json() for i in self.added],
-            "merged": [i.to_json() for i in self.merged],
-            "unchanged": [i.to_json() for i in self.unchanged],
-            "skipped": [i.to_json() for i in self.skipped],
-            "errors": [i.to_json() for i in self.errors],
-            "warnings": [i.to_json() for i in self.warnings],
+            **{k: [i.to_json() for i in getattr(self, k)] for k in _REPORT_LISTS},
         }
 
-
-class _Row:
-    __slots__ = ("denies", "draft", "keys", "line")
-
-    def __init__(self, line: int, draft: ContactDraft, denies: frozenset[str]) -> None:
-        self.line = line
-        self.draft = draft
-        self.keys = keys_of(draft.emails, draft.phones)
-        self.denies = denies
+    def take(self, batch: Batch) -> None:
+        """Count a batch's records and keep its issues."""
+        self.rows += batch.records
+        self.skipped += batch.skipped
+        self.errors += batch.errors
+        self.warnings += batch.warnings
 
 
 class _Entry:
-    """A contact the import will create or change; ``alias`` >= 0 once folded into another."""
+    """A contact the import creates or changes; ``alias`` >= 0 once folded into another.
 
-    __slots__ = ("alias", "before", "denies", "draft", "existing", "lines")
+    ``draft`` is None for a contact already written (``_CREATED``) until a later row needs it;
+    ``before`` is the draft as stored, to tell whether it changed.
+    """
 
-    def __init__(self, draft: ContactDraft, existing: bytes | None = None) -> None:
+    __slots__ = ("alias", "before", "denies", "digests", "draft", "fingerprint", "kind",
+                 "lines", "record")  # fmt: skip
+
+    def __init__(self, draft: ContactDraft | None, kind: int, record: bytes = b"") -> None:
         self.draft = draft
-        self.existing = existing
-        self.before = draft if existing else None
+        self.before = draft if kind == _EXISTING else None
+        self.kind = kind
+        self.record = record
         self.lines: list[int] = []
         self.denies: set[str] = set()
         self.alias = -1
-
-
-def _why(error: InvalidInput) -> str:
-    return (error.detail or error.message).strip().strip("()")
-
-
-# -- pass 1: read and normalize -------------------------------------------------------------
-
-
-def _civicrm_flags(draft: ContactDraft) -> tuple[ContactDraft, frozenset[str]]:
-    if not any(k in CIVICRM_FLAGS for k, _ in draft.fields):
-        return draft, frozenset()
-    denies: set[str] = set()
-    kept = []
-    for key, value in draft.fields:
-        word = value.strip().casefold()
-        if key in CIVICRM_FLAGS and word in _YES | _NO:
-            if word in _YES:
-                denies.update(CIVICRM_FLAGS[key])
-            continue
-        kept.append((key, value))
-    return replace(draft, fields=tuple(kept)), frozenset(denies)
-
-
-def _salvage_emails(draft: ContactDraft, line: int, out: Outcome) -> ContactDraft | None:
-    """``draft`` with invalid emails moved to custom fields (warned), or None if all are valid."""
-    good, bad = [], []
-    for position, email in enumerate(draft.emails, 1):
-        try:
-            normalize_email(email.value, position=position)
-            good.append(email)
-        except InvalidInput:
-            if email.value.strip():
-                bad.append((position, email.value))
-    if not bad:
-        return None
-    taken = {k for k, _ in draft.fields}
-    fields = list(draft.fields)
-    for position, text in bad:
-        key, n = INVALID_EMAIL_FIELD, 1
-        while key in taken:
-            n += 1
-            key = f"{INVALID_EMAIL_FIELD} {n}"
-        taken.add(key)
-        fields.append((key, text))
-        out.warnings.append(Issue(line, "invalid email", f"email {position} is not a valid "
-                                  f"address; kept in the custom field {key!r}"))  # fmt: skip
-    return replace(draft, emails=tuple(good), fields=tuple(fields))
-
-
-def _normalize(draft: ContactDraft, region: str, line: int, out: Outcome) -> ContactDraft | None:
-    """The normalized row; invalid emails are salvaged, anything else rejects the row."""
-    try:
-        return normalize_draft(draft, region, strict=False)
-    except InvalidInput as error:
-        problem = error
-    salvaged = _salvage_emails(draft, line, out)
-    if salvaged is not None:
-        try:
-            return normalize_draft(salvaged, region, strict=False)
-        except InvalidInput as error:
-            problem = error
-    out.errors.append(Issue(line, "invalid", _why(problem)))
-    return None
-
-
-def _read(data: bytes, opts: ImportOptions, region: str, out: Outcome,
-          progress: Progress | None) -> list[_Row]:  # fmt: skip
-    total_lines = data.count(b"\n") + 1
-    rows: list[_Row] = []
-    try:
-        for record in read_contacts(
-            data, fmt=opts.fmt, preset=opts.preset, column_map=opts.column_map
-        ):
-            out.rows += 1
-            if progress and out.rows % 1000 == 0:
-                progress("reading", record.line, total_lines)
-            if record.is_group:
-                out.skipped.append(
-                    Issue(record.line, "group", "a contact group (a list of members), not a person")
-                )
-                continue
-            draft = record.draft
-            if opts.tags:
-                draft = replace(draft, tags=draft.tags + opts.tags)
-            draft, denies = _civicrm_flags(draft)
-            clean = _normalize(draft, region, record.line, out)
-            if clean is not None:
-                rows.append(_Row(record.line, clean, denies))
-    except InvalidInput as error:
-        raise ImportFailed(f"({_why(error)})") from None
-    if progress:
-        progress("reading", total_lines, total_lines)
-    return rows
-
-
-# -- pass 2: match ----------------------------------------------------------------------------
+        self.digests: list[tuple[int, int]] = []
+        self.fingerprint = ""
 
 
 class _Matcher:
@@ -284,13 +136,14 @@ class _Matcher:
         self.repo = vault.contacts
         self.index = index
         self.entries: list[_Entry] = []
+        self.pending: list[int] = []  # new entries not written yet
         self.owner: dict[Key, int] = {}
         self.contents: dict[bytes, int] = {}
         self.by_record: dict[bytes, int] = {}
         self.shared: set[Key] = set()  # keys two vault contacts already share
-        # What each decrypted candidate holds (its keys, or its content when it has none):
-        # kept small on purpose, so a re-import of 100,000 rows does not hold 100,000 contacts
-        # twice. Whole contacts are kept only while the current row is matched.
+        # What each decrypted candidate holds (its keys, or its content when it has none), kept
+        # small so a re-import of 100,000 rows does not hold 100,000 contacts twice. Whole
+        # contacts are kept only while the current row is matched.
         self.known: dict[bytes, tuple[frozenset[Key], bytes]] = {}
         self.opened: dict[bytes, Contact] = {}
 
@@ -324,8 +177,7 @@ class _Matcher:
         if record_id in self.by_record:
             return self.find(self.by_record[record_id])
         contact = self._contact(record_id)
-        entry = _Entry(contact.draft(), record_id)
-        self.entries.append(entry)
+        self.entries.append(_Entry(contact.draft(), _EXISTING, record_id))
         i = self.by_record[record_id] = len(self.entries) - 1
         for key in keys_of(contact.emails, contact.phones):
             if key in self.owner and self.find(self.owner[key]) != i:
@@ -333,11 +185,18 @@ class _Matcher:
             self.owner.setdefault(key, i)
         return i
 
-    def _matches(self, row: _Row, content: bytes) -> set[int]:
-        """Roots of the entries ``row`` matches, in the file or (through the index) the vault."""
+    def draft_of(self, i: int) -> ContactDraft:
+        """The draft of entry ``i``, read back from the vault if it was already written."""
+        entry = self.entries[i]
+        if entry.draft is None:
+            entry.draft = entry.before = self.repo.get_by_id(entry.record).draft()
+        return entry.draft
+
+    def _matches(self, keys: set[Key], content: bytes) -> set[int]:
+        """Roots of the entries a row matches, in the file or (through the index) the vault."""
         matched: set[int] = set()
         found: set[bytes] = set()
-        for key in row.keys:
+        for key in keys:
             if key in self.owner and key not in self.shared:
                 matched.add(self.find(self.owner[key]))
             else:
@@ -348,38 +207,47 @@ class _Matcher:
             found |= self._same_content(content)
         return matched | {self._entry_for(rid) for rid in found}
 
-    def add(self, row: _Row, out: Outcome) -> None:
-        """Attach ``row`` to a new or existing entry, or report why not."""
-        content = b"" if row.keys else content_value(row.draft)
+    def add(self, row: Row, out: Outcome) -> list[bytes]:
+        """Attach ``row`` to a new or matching entry, or report why not.
+
+        Returns the ids of contacts written earlier in this import that the row folded into
+        another (they are shredded at the end).
+        """
+        keys = keys_of(row.draft.emails, row.draft.phones)
+        content = b"" if keys else content_value(row.draft)
         self.opened.clear()
-        matched = self._matches(row, content)
-        existing = sorted({e for i in matched if (e := self.entries[i].existing) is not None})
+        matched = self._matches(keys, content)
+        existing = sorted({e.record for i in matched if (e := self.entries[i]).kind == _EXISTING})
         if len(existing) > 1:
             out.skipped.append(Issue(row.line, "ambiguous",
                                      f"matches {len(existing)} contacts in the vault; merge them "
                                      "with `kith merge`, then import again",
                                      tuple(ids.full(e) for e in existing)))  # fmt: skip
-            return
+            return []
+        folded: list[int] = []
         if matched:
-            target = next((i for i in matched if self.entries[i].existing), min(matched))
-            if not self._fold(target, sorted(matched - {target}), row, out):
-                return
+            target = max(matched, key=lambda i: (self.entries[i].kind, -i))
+            folded = sorted(matched - {target})
+            if not self._fold(target, folded, row, out):
+                return []
         else:
-            self.entries.append(_Entry(row.draft))
+            self.entries.append(_Entry(row.draft, _NEW))
             target = len(self.entries) - 1
+            self.pending.append(target)
         entry = self.entries[target]
         entry.lines.append(row.line)
         entry.denies |= row.denies
-        for key in row.keys:
+        for key in keys:
             self.owner.setdefault(key, target)
         if content:
             self.contents.setdefault(content, target)
+        return [self.entries[i].record for i in folded if self.entries[i].kind == _CREATED]
 
-    def _fold(self, target: int, folded: list[int], row: _Row, out: Outcome) -> bool:
+    def _fold(self, target: int, folded: list[int], row: Row, out: Outcome) -> bool:
         """Merge entries ``folded`` and ``row`` into ``target``; False (reported) if too large."""
-        draft = self.entries[target].draft
+        draft = self.draft_of(target)
         for i in folded:
-            draft = merge_drafts(draft, self.entries[i].draft)
+            draft = merge_drafts(draft, self.draft_of(i))
         draft = merge_drafts(draft, row.draft)
         problem = fits(draft)
         if problem:
@@ -395,14 +263,11 @@ class _Matcher:
         return True
 
 
-# -- pass 3: write ---------------------------------------------------------------------------
-
-
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def _preference_change(denies: set[str]) -> prefs_mod.PreferenceChange:
+def _consent(denies: Iterable[str]) -> prefs_mod.PreferenceChange:
     return prefs_mod.PreferenceChange(
         deny=tuple(sorted(denies)),
         consent_source="import",
@@ -410,85 +275,94 @@ def _preference_change(denies: set[str]) -> prefs_mod.PreferenceChange:
     )
 
 
-def _missing_denies(vault: Vault, record_id: bytes, denies: set[str]) -> set[str]:
-    if not denies:
-        return set()
-    rules = dict(vault.preferences.get(record_id).rules)
-    return {rule for rule in denies if rules.get(rule) is not False}
+class _Writer:
+    """Writes what the matcher decided: new contacts in batches while reading, the rest at the
+    end. Nothing is written in a dry run."""
 
+    def __init__(self, vault: Vault, index: BlindIndex, matcher: _Matcher, out: Outcome) -> None:
+        self.vault, self.index, self.matcher, self.out = vault, index, matcher, out
+        self.doomed: list[bytes] = []  # written, then folded into another: shred at the end
 
-def _classify(vault: Vault, roots: list[_Entry], out: Outcome
-              ) -> tuple[list[_Entry], list[tuple[_Entry, set[str]]]]:  # fmt: skip
-    """New entries, and existing ones that change (with the consent rules they lack)."""
-    fresh = [e for e in roots if e.existing is None]
-    changed: list[tuple[_Entry, set[str]]] = []
-    for entry in roots:
-        if entry.existing is not None:
-            missing = _missing_denies(vault, entry.existing, entry.denies)
-            item = Item(ids.full(entry.existing), sorted(entry.lines))
-            if entry.draft != entry.before or missing:
-                out.merged.append(item)
-                changed.append((entry, missing))
-            else:
-                out.unchanged.append(item)
-    return fresh, changed
+    def flush(self, least: int) -> None:
+        """Write the pending new contacts if there are at least ``least`` of them."""
+        matcher = self.matcher
+        batch = [i for i in matcher.pending if matcher.entries[i].alias < 0]
+        if self.out.dry_run or len(batch) < max(least, 1):
+            return
+        matcher.pending = []
+        now = int(time.time())
+        entries = [matcher.entries[i] for i in batch]
+        values = [encode(e.draft) for e in entries if e.draft is not None]
+        made = self.vault.records.create_many(
+            RECORD_TYPE, values, self.vault.private_segment, created=now
+        )
+        for i, entry, record_id, stored in zip(batch, entries, made, values, strict=True):
+            assert entry.draft is not None
+            entry.kind, entry.record = _CREATED, record_id
+            entry.digests = self.index.full_digests(entry.draft)
+            entry.fingerprint = fresh_fingerprint(now, len(stored))
+            entry.draft = entry.before = None  # read back only if a later row merges into it
+            matcher.by_record[record_id] = i
 
+    def finish(self, progress: Progress | None) -> None:
+        """Write everything left: new contacts, changes, shreds, consent, the blind index."""
+        self.flush(1)
+        matcher, out = self.matcher, self.out
+        roots = [e for e in matcher.entries if e.alias < 0]
+        matcher.entries = []
+        created = [e for e in roots if e.kind != _EXISTING]
+        changed: list[tuple[_Entry, set[str]]] = []
+        for entry in roots:
+            if entry.kind == _EXISTING:
+                rules = dict(self.vault.preferences.get(entry.record).rules) if entry.denies else {}
+                missing = {r for r in entry.denies if rules.get(r) is not False}
+                item = Item(ids.full(entry.record), sorted(entry.lines))
+                if entry.draft != entry.before or missing:
+                    out.merged.append(item)
+                    changed.append((entry, missing))
+                else:
+                    out.unchanged.append(item)
+        out.added += [Item(ids.full(e.record), sorted(e.lines)) for e in created]
+        out.preferences += sum(1 for e in created if e.denies) + sum(1 for _, m in changed if m)
+        if out.dry_run:
+            return
+        self._write_changes(created, changed, progress)
 
-def _store(vault: Vault, index: BlindIndex, batch: list[_Entry]) -> list[bytes]:
-    """Seal, insert and index one batch of new contacts. Every field of a new contact is at
-    version 1, so its index fingerprint is known without reading it back."""
-    now = int(time.time())
-    values = [encode(e.draft) for e in batch]
-    made = vault.records.create_many(RECORD_TYPE, values, vault.private_segment, created=now)
-    index.put_many(
-        (rid, e.draft, fresh_fingerprint(now, len(v)))
-        for rid, e, v in zip(made, batch, values, strict=True)
-    )
-    return made
-
-
-def _create(vault: Vault, index: BlindIndex, fresh: list[_Entry], out: Outcome,
-            progress: Progress | None, total: int) -> None:  # fmt: skip
-    """Store the new contacts in batches, index them, and give them their consent rules."""
-    now = int(time.time())
-    new_prefs: list[tuple[bytes, prefs_mod.Preferences]] = []
-    for start in range(0, len(fresh), WRITE_BATCH):
-        batch = fresh[start : start + WRITE_BATCH]
-        made = [b""] * len(batch) if out.dry_run else _store(vault, index, batch)
-        for record_id, entry in zip(made, batch, strict=True):
-            out.added.append(Item(ids.full(record_id), sorted(entry.lines)))
-            if entry.denies:
-                blank = prefs_mod.Preferences(ids.full(record_id))
-                change = _preference_change(entry.denies)
-                new_prefs.append((record_id, prefs_mod.apply(blank, change, now)))
-        if progress:
-            progress("writing", start + len(batch), total)
-    out.preferences += len(new_prefs)
-    if new_prefs and not out.dry_run:
-        vault.preferences.add_many(new_prefs)
-
-
-def _update(vault: Vault, index: BlindIndex, changed: list[tuple[_Entry, set[str]]],
-            out: Outcome) -> None:  # fmt: skip
-    """Write the merged contacts, re-index them, add the consent rules they lack."""
-    now = int(time.time())
-    repo = vault.contacts
-    for entry, missing in changed:
-        out.preferences += bool(missing)
-        if out.dry_run or entry.existing is None:
-            continue
-        repo.update(entry.existing, entry.draft)
-        index.reindex([(entry.existing, entry.draft)])
-        if missing:
-            vault.preferences.change(entry.existing, _preference_change(missing), now=now)
-
-
-def _growth(fresh: list[_Entry]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in fresh:
-        for kind, _ in entries_of(entry.draft):
-            counts[kind] = counts.get(kind, 0) + 1
-    return counts
+    def _write_changes(
+        self, created: list[_Entry], changed: list[tuple[_Entry, set[str]]],
+        progress: Progress | None,
+    ) -> None:  # fmt: skip
+        vault, index, now = self.vault, self.index, int(time.time())
+        repo = vault.contacts
+        growth: dict[str, int] = {}
+        for entry in created:
+            for code, _ in entry.digests:
+                kind = ("email", "phone", "content")[code - 1]
+                growth[kind] = growth.get(kind, 0) + 1
+        index.resize_for(growth)
+        edited = [e for e in created if e.draft is not None and e.draft != e.before]
+        for n, entry in enumerate([*edited, *(e for e, _ in changed)], 1):
+            assert entry.draft is not None
+            repo.update(entry.record, entry.draft)
+            entry.digests = index.full_digests(entry.draft)
+            entry.fingerprint = index.fingerprints([entry.record])[entry.record]
+            if progress and n % 100 == 0:
+                progress("finishing", n, len(edited) + len(changed))
+        vault.records.shred(self.doomed, vacuum=False)
+        index.put_full(
+            (e.record, e.fingerprint, e.digests) for e in created + [c for c, _ in changed]
+        )
+        blank = prefs_mod.Preferences
+        consent = [
+            (e.record, prefs_mod.apply(blank(ids.full(e.record)), _consent(e.denies), now))
+            for e in created
+            if e.denies
+        ]
+        if consent:
+            vault.preferences.add_many(consent)
+        for entry, missing in changed:
+            if missing:
+                vault.preferences.change(entry.record, _consent(missing), now=now)
 
 
 def import_contacts(
@@ -499,43 +373,35 @@ def import_contacts(
         check_bytes(data)
         fmt = options.fmt or detect_format(data)
     except InvalidInput as error:
-        raise ImportFailed(f"({_why(error)})") from None
+        raise ImportFailed(f"({why(error)})") from None
     out = Outcome(fmt=fmt, dry_run=options.dry_run)
-    rows = _read(data, options, options.region or vault.region, out, progress)
-    store = vault.live_store
+    total_lines = data.count(b"\n") + 1
+    source = batches(data, options, options.region or vault.region)
     try:
-        with store.transaction():
+        with vault.live_store.transaction():
             index = BlindIndex(vault)
             index.refresh()
             matcher = _Matcher(vault, index)
-            total = len(rows)
-            rows.reverse()  # consumed from the end, so each row's draft can be freed once matched
-            while rows:
-                matcher.add(rows.pop(), out)
-                if progress and len(rows) % 1000 == 0:
-                    progress("matching", total - len(rows), total)
-            roots = [e for e in matcher.entries if e.alias < 0]
-            matcher.entries = []
-            fresh, changed = _classify(vault, roots, out)
-            if not options.dry_run:
-                index.resize_for(_growth(fresh))
-            _create(vault, index, fresh, out, progress, len(fresh))
-            _update(vault, index, changed, out)
+            writer = _Writer(vault, index, matcher, out)
+            for batch in source:
+                out.take(batch)
+                for row in batch.rows:
+                    writer.doomed += matcher.add(row, out)
+                writer.flush(WRITE_BATCH)
+                if progress:
+                    progress("importing", batch.line, total_lines)
+            if progress:
+                progress("importing", total_lines, total_lines)
+            writer.finish(progress)
             if options.dry_run:
                 raise _DryRun
     except _DryRun:
         pass
+    finally:
+        source.close()
     if not options.dry_run and (out.added or out.merged):
         vault.drop_indexes()
     return out
 
 
-__all__ = [
-    "CIVICRM_FLAGS",
-    "INVALID_EMAIL_FIELD",
-    "ImportOptions",
-    "Issue",
-    "Item",
-    "Outcome",
-    "import_contacts",
-]
+__all__ = ["ImportOptions", "Issue", "Item", "Outcome", "import_contacts"]

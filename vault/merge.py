@@ -27,7 +27,9 @@ Rules for ``merge_contacts`` (the vault side), with their reasons:
   any, the strictest frequency, and every consent entry, oldest first, plus one saying "merged".
 - Targets: if more than one contact is a target the merge is refused (``MergeConflict``): two
   institutions and stances cannot be combined without a person deciding.
-- The kept contact keeps its own expiry; then the merged-away contacts are crypto-shredded.
+- Retention: the kept contact takes the earliest expiry any of them had, for the whole contact
+  and per field (someone decided that data should go by then; a merge must not keep it
+  longer). Then the merged-away contacts are crypto-shredded.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ from typing import TYPE_CHECKING
 
 from vault import preferences as prefs_mod
 from vault import relationships
+from vault.dates import last_kept_day
 from vault.errors import InvalidInput, MergeConflict, NothingToMerge
 from vault.model import Address, Contact, ContactDraft
+from vault.retention import CUSTOM_PREFIX, ContactRetention
 from vault.segments import TARGET_ROLE
 from vault.validate import MAX_ITEMS, MAX_NOTES
 
@@ -152,6 +156,19 @@ def _owned(vault: Vault, contact_id: bytes, role: str, record_type: str) -> list
     return [r for r in records.linked_to(contact_id, role) if records.type_of(r) == record_type]
 
 
+def _keep_earliest_expiry(vault: Vault, keep_id: bytes, rules: list[ContactRetention]) -> None:
+    """The kept contact expires (whole or per field) at the earliest date any of them had."""
+    dates = [r.expires for r in rules if r.expires is not None]
+    if dates and (rules[0].expires is None or min(dates) < rules[0].expires):
+        vault.records.set_expiry(keep_id, min(dates))
+    kept = dict(rules[0].fields)
+    for key, expires in sorted((k, v) for r in rules[1:] for k, v in r.fields.items()):
+        if key not in kept or expires < kept[key]:
+            kept[key] = expires
+            day = last_kept_day(expires)
+            vault.retention.retain_field(keep_id, key.removeprefix(CUSTOM_PREFIX), day)
+
+
 def merge_contacts(vault: Vault, keep_id: bytes, other_ids: Iterable[bytes], now: int) -> Contact:
     """Merge ``other_ids`` into ``keep_id`` (rules in the module docstring); returns the result."""
     others = list(dict.fromkeys(o for o in other_ids if o != keep_id))
@@ -169,8 +186,11 @@ def merge_contacts(vault: Vault, keep_id: bytes, other_ids: Iterable[bytes], now
     pref_records = [
         (c, r) for c in everyone for r in _owned(vault, c, prefs_mod.ROLE, prefs_mod.RECORD_TYPE)
     ]
+    retention = vault.retention
+    rules = [retention.of_contact(c) for c in everyone]
     with store.transaction():
         repo.update(keep_id, merged)
+        _keep_earliest_expiry(vault, keep_id, rules)
         for other in others:
             for segment_id in records.segments_of(other):
                 records.add_to_segment(keep_id, segment_id)

@@ -152,6 +152,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    (
+        # Sync (issue 7): records by update time, so finding what changed since the last
+        # capture of local edits (sync/local.py) does not scan every record of a segment.
+        "0007-records-by-updated",
+        """
+        CREATE INDEX records_by_updated ON records (updated)
+        """,
+    ),
 )
 
 

@@ -151,6 +151,10 @@ class SyncStore:
 
     # -- segments -------------------------------------------------------------------------------
 
+    def has_segment(self, segment_id: bytes) -> bool:
+        """Whether the vault has this segment (cheap: no names opened, nothing counted)."""
+        return self.store.one("SELECT 1 FROM segments WHERE id = ?", (segment_id,)) is not None
+
     def ensure_segment(self, segment_id: bytes, name: str) -> bool:
         """Create the local shared segment ``segment_id`` (joined from a peer) if missing.
 
@@ -182,20 +186,23 @@ class SyncStore:
     def candidates(self, segment_id: bytes, record_type: str, since: int) -> dict[bytes, str]:
         """Fingerprints of the records that may have changed: never seen, or updated at or
         after ``since`` (epoch seconds). Every write of a field bumps ``records.updated``, so
-        this finds every local edit without scanning the whole segment."""
-        parts: dict[bytes, list[str]] = {}
-        for record_id, name, version in self.store.iterate(
-            "SELECT k.record_id, f.name, f.version FROM record_keys k "
-            "JOIN records r ON r.id = k.record_id "
-            "LEFT JOIN sync_seen s ON s.segment_id = k.segment_id AND s.record_id = k.record_id "
-            "LEFT JOIN fields f ON f.record_id = k.record_id "
-            "WHERE k.segment_id = ? AND r.type = ? AND (s.record_id IS NULL OR r.updated >= ?)",
-            (segment_id, record_type, since),
-        ):
-            got = parts.setdefault(bytes(record_id), [])
-            if name is not None:
-                got.append(f"{name}:{int(version)}")
-        return {rid: ",".join(sorted(p)) for rid, p in parts.items()}
+        this finds every local edit without scanning the whole segment's fields."""
+        wanted = {
+            bytes(r[0]) for r in self.store.execute(
+                "SELECT r.id FROM records r JOIN record_keys k ON k.record_id = r.id "
+                "AND k.segment_id = ? WHERE r.updated >= ? AND r.type = ?",
+                (segment_id, since, record_type),
+            )
+        }
+        wanted.update(
+            bytes(r[0]) for r in self.store.execute(
+                "SELECT k.record_id FROM record_keys k JOIN records r ON r.id = k.record_id "
+                "WHERE k.segment_id = ? AND r.type = ? AND NOT EXISTS (SELECT 1 FROM sync_seen s "
+                "WHERE s.segment_id = k.segment_id AND s.record_id = k.record_id)",
+                (segment_id, record_type),
+            )
+        )
+        return {record_id: self.fingerprint(record_id) for record_id in sorted(wanted)}
 
     def gone(self, segment_id: bytes) -> list[bytes]:
         """Records seen in ``segment_id`` that are no longer in it (deleted or removed)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import new_message, write
@@ -11,10 +12,10 @@ from vault.api import Vault
 from vault.outreach.outbox import Outbox
 
 
-def _preview(kith: Kith, message: str) -> dict[str, object]:
+def _preview(kith: Kith, message: str) -> dict[str, Any]:
     result = kith("outreach", "preview", message, "--json")
     assert result.exit_code == 0, result.stderr
-    data: dict[str, object] = json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 
@@ -26,10 +27,10 @@ def test_preview_lists_recipients_exclusions_and_a_sample(
                           body="Hello {given_name|friend} from {city|your town}, ward "
                                "{field:Ward|?}.\n")
     data = _preview(kith, message)
-    recipients = {r["name"]: r["address"] for r in data["recipients"]}  # type: ignore[attr-defined]
+    recipients = {r["name"]: r["address"] for r in data["recipients"]}
     assert recipients == {"Ana Tester": "ana@example.org", "Dan Tester": "dan@example.org",
                           "Gus Tester": "gus@example.org"}
-    reasons = {e["name"]: e["reason"] for e in data["excluded"]}  # type: ignore[attr-defined]
+    reasons = {e["name"]: e["reason"] for e in data["excluded"]}
     assert reasons == {
         "Ben Tester": "no consent recorded (opt-in)",
         "Cleo Tester": "do-not-contact",
@@ -49,13 +50,13 @@ def test_preview_lists_recipients_exclusions_and_a_sample(
 def test_kind_rules_and_sms_addresses(kith: Kith, people: dict[str, str], tmp_path: Path) -> None:
     money = new_message(kith, tmp_path, "--channel", "email", "--kind", "fundraising",
                         "--audience", "segment:Volunteers", "--subject", "Give")
-    reasons = {e["name"]: e["reason"] for e in _preview(kith, money)["excluded"]}  # type: ignore[attr-defined]
+    reasons = {e["name"]: e["reason"] for e in _preview(kith, money)["excluded"]}
     assert reasons["Dan Tester"] == "no consent for email:fundraising"
     sms = new_message(kith, tmp_path, "--channel", "sms", "--kind", "campaign",
                       "--audience", "segment:Volunteers")
     data = _preview(kith, sms)
-    assert [r["address"] for r in data["recipients"]] == ["+33612345678", "+33698765432"]  # type: ignore[index]
-    assert data["message"]["kind"] == "campaign-alerts"  # type: ignore[index]
+    assert [r["address"] for r in data["recipients"]] == ["+33612345678", "+33698765432"]
+    assert data["message"]["kind"] == "campaign-alerts"
 
 
 def test_saved_search_and_explicit_audiences(
@@ -63,13 +64,13 @@ def test_saved_search_and_explicit_audiences(
 ) -> None:
     saved = new_message(kith, tmp_path, "--channel", "email", "--kind", "events",
                         "--audience", "saved:lyon", "--subject", "S")
-    assert [r["name"] for r in _preview(kith, saved)["recipients"]] == ["Ana Tester"]  # type: ignore[index]
+    assert [r["name"] for r in _preview(kith, saved)["recipients"]] == ["Ana Tester"]
     ids = ",".join(people[n][:12] for n in ("Gus", "Ben"))
     explicit = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
                            "--audience", ids, "--subject", "S")
     data = _preview(kith, explicit)
-    assert [r["name"] for r in data["recipients"]] == ["Gus Tester"]  # type: ignore[index]
-    assert [e["name"] for e in data["excluded"]] == ["Ben Tester"]  # type: ignore[index]
+    assert [r["name"] for r in data["recipients"]] == ["Gus Tester"]
+    assert [e["name"] for e in data["excluded"]] == ["Ben Tester"]
 
 
 def test_bad_templates_and_audiences_store_nothing(

@@ -100,6 +100,27 @@ def test_maildir_and_unmatched_stop_is_still_honoured(
         assert not vault.preferences.get(bytes.fromhex(people["Eve"])).allows("email", "news")
 
 
+def test_encoded_subject_and_missing_message_id(
+    kith: Kith, people: dict[str, str], smtp: Collector, tmp_path: Path
+) -> None:
+    _sent(kith, smtp, tmp_path)
+    msg = EmailMessage()
+    msg["From"] = "=?utf-8?q?Gus_T=C3=A9ster?= <gus@example.org>"
+    msg["Subject"] = "Re: Réunion"
+    msg.set_content("no")
+    path = tmp_path / "one.mbox"
+    box = mailbox.mbox(path)
+    box.add(msg)
+    box.close()
+    for expected in ((1, 0), (0, 1)):  # the second import recognizes it by its digest
+        done = json.loads(kith("outreach", "replies", "import", str(path), "--json").stdout)
+        assert (done["matched"], done["duplicates"]) == expected
+    with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
+        (reply,) = vault.interactions.history(bytes.fromhex(people["Gus"]),
+                                              kind="email-received")
+        assert (reply.summary, reply.outcome) == ("Re: Réunion", "no")
+
+
 def test_keywords() -> None:
     assert keyword("  stop please") == "STOP"
     assert keyword("> STOP\nno thanks") == "NO"

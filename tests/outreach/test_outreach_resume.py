@@ -96,6 +96,22 @@ def test_interrupted_email_is_uncertain_not_resent_unless_asked(
     assert sorted(smtp.to()) == ["ana@example.org", "dan@example.org", "gus@example.org"]
 
 
+def test_retry_uncertain_in_the_same_run_resends_an_interrupted_email(
+    kith: Kith, people: dict[str, str], smtp: Collector, tmp_path: Path
+) -> None:
+    config_email(kith, smtp.port)
+    message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
+                          "--audience", "segment:Volunteers", "--subject", "S")
+    with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
+        outbox = Outbox(vault.records, vault.private_segment)
+        raw = outbox.resolve(message)
+        Sender(vault, raw, _Unused(), per_minute=60).freeze(Outcome())
+        outbox.update(outbox.deliveries(raw)[0].id, state="sending", message_id="<x@y>")
+    result = json.loads(kith("outreach", "send", message, "--retry-uncertain", "--json").stdout)
+    assert (result["sent"], result["uncertain"]) == (3, 0)
+    assert sorted(smtp.to()) == ["ana@example.org", "dan@example.org", "gus@example.org"]
+
+
 class _Unused:
     channel = "email"
 

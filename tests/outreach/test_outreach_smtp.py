@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import config_email, new_message, write
-from tests.outreach.outreach_servers import Collector
+from tests.outreach.outreach_servers import Collector, make_certificates, smtp_server
 from vault.api import Vault
 from vault.outreach.outbox import Outbox
 from vault.outreach.sender import RateLimiter
@@ -165,3 +167,57 @@ class _NoTransport:
 
     def close(self) -> None:
         pass
+
+
+@pytest.mark.parametrize("args", [
+    ("--host", "smtp.x", "--port", "587", "--from", "not-an-address"),
+    ("--host", "smtp.x", "--port", "0", "--from", "a@b.example"),
+    ("--host", "smtp.x", "--port", "587", "--from", "a@b.example", "--user", "u"),
+    ("--host", "smtp.x", "--port", "587", "--from", "a@b.example", "--rate", "0"),
+    ("--host", "smtp.x", "--port", "587", "--from", "a@b.example", "--unsubscribe", "ftp://x"),
+])
+def test_bad_email_settings_are_refused(kith: Kith, args: tuple[str, ...]) -> None:
+    result = kith("outreach", "config", "email", *args)
+    assert result.exit_code == 5, result.stderr
+    assert json.loads(kith("outreach", "config", "show", "--json").stdout)["email"] is None
+
+
+def test_unknown_message_id(kith: Kith) -> None:
+    for command in ("preview", "send", "report"):
+        assert kith("outreach", command, "abcdef").exit_code == 4
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_starttls_and_tls_verify_the_server(
+    kith: Kith, people: dict[str, str], tmp_path: Path, security: str
+) -> None:
+    ca, cert, key = make_certificates(tmp_path)
+    with smtp_server(security, cert, key) as server:
+        base = ("outreach", "config", "email", "--host", "127.0.0.1", "--port",
+                str(server.port), "--from", "team@org.example", "--security", security,
+                "--rate", "6000")
+        assert kith(*base).exit_code == 0  # system trust store: our test CA is unknown
+        message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
+                              "--audience", people["Ana"][:12], "--subject", "S")
+        refused = kith("outreach", "send", message)
+        assert refused.exit_code == 1 and server.count() == 0
+        assert kith(*base, "--ca-file", str(ca)).exit_code == 0
+        sent = kith("outreach", "send", message, "--json")
+        assert json.loads(sent.stdout)["sent"] == 1, sent.stderr
+        assert server.to() == ["ana@example.org"]
+
+
+def test_delete_shreds_message_and_deliveries_but_keeps_history(
+    kith: Kith, people: dict[str, str], smtp: Collector, tmp_path: Path
+) -> None:
+    config_email(kith, smtp.port)
+    message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
+                          "--audience", "segment:Volunteers", "--subject", "S")
+    assert kith("outreach", "send", message).exit_code == 0
+    assert kith("outreach", "delete", message).exit_code == 2  # not a terminal, no --yes
+    result = kith("outreach", "delete", message, "--yes")
+    assert result.exit_code == 0 and "3 delivery record(s)" in result.stderr
+    assert kith("outreach", "report", message).exit_code == 4
+    with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
+        assert Outbox(vault.records, vault.private_segment).deliveries() == []
+        assert vault.interactions.history(bytes.fromhex(people["Ana"]), kind="email-sent")

@@ -134,3 +134,44 @@ def test_a_welcome_waits_until_its_sender_is_a_known_peer(
     text = ok(bob.kith("sync", "status")).stdout
     assert "Tenants" in text and "alice" in text and "admin" in text
     assert "unverified" in ok(bob.kith("peer", "list")).stdout
+
+
+def test_deleting_a_shared_segment_here_deletes_nothing_elsewhere(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob = pair(tmp_path, passphrase_file)
+    usb = str(tmp_path / "usb")
+    ok(alice.kith("sync", "push", usb))
+    ok(bob.kith("sync", "pull", usb))
+    ok(bob.kith("segment", "delete", "Tenants", "--yes"))
+    assert bob.contacts() == []  # it was only in that segment on bob's side
+    cid = str(alice.contacts()[0]["id"])
+    ok(alice.kith("edit", cid[:12], "--org", "Still here"))
+    ok(bob.kith("sync", "push", usb))
+    ok(alice.kith("sync", "pull", usb))
+    ok(alice.kith("sync", "push", usb))
+    ok(bob.kith("sync", "pull", usb))  # logged, not applied: no error
+    assert [c["org"] for c in alice.contacts()] == ["Still here"]
+    assert bob.contacts() == []
+
+
+def test_a_cloned_device_is_reported_as_a_fork(tmp_path: Path, passphrase_file: Path) -> None:
+    import shutil
+
+    from tests.conftest import Kith
+    from tests.sync.pair import Org
+
+    alice, bob = pair(tmp_path, passphrase_file)
+    usb = str(tmp_path / "usb")
+    ok(alice.kith("sync", "push", usb))
+    ok(bob.kith("sync", "pull", usb))
+    shutil.copytree(alice.vault_dir, tmp_path / "clone")
+    clone = Org("clone", Kith(tmp_path / "clone", passphrase_file))
+    cid = str(alice.contacts()[0]["id"])
+    ok(alice.kith("edit", cid[:12], "--org", "Branch one"))
+    ok(clone.kith("edit", cid[:12], "--org", "Branch two"))
+    ok(alice.kith("sync", "push", usb))
+    ok(clone.kith("sync", "push", usb))
+    pulled = ok(bob.kith("sync", "pull", usb))
+    assert "alice signed two histories" in pulled.stderr
+    assert bob.contacts()[0]["org"] in ("Branch one", "Branch two")  # one branch kept

@@ -69,8 +69,9 @@ def test_add_a_contact(tmp_path: Path) -> None:
         await pilot.press("n")
         await on_screen(pilot, app, EditScreen)
         assert app.screen.query_one("#name", Input).has_focus
-        fill(app, name="Zoe Quist", emails="work: zoe@example.org", phones="06 98 76 54 32", tags="press\nlegal",
-             addresses="home: 3 Harbour Row; Leeds;; LS1 4AB; GB", notes="two\nlines")  # fmt: skip
+        fill(app, name="Zoe Quist", emails="work: zoe@example.org", phones="06 98 76 54 32",
+             tags="press\nlegal", addresses="home: 3 Harbour Row; Leeds;; LS1 4AB; GB",
+             notes="two\nlines")  # fmt: skip
         await pilot.press("ctrl+s")
         await on_screen(pilot, app, MainScreen)
         await until(pilot, lambda: "Zoe Quist" in names(app))

@@ -30,7 +30,7 @@ def test_fill_publishes_batches_then_completes(
     roster = Roster(opened)
     seen: list[tuple[int, int, bool]] = []
     assert roster.fill(lambda done, total: seen.append((done, total, roster.complete)))
-    assert seen == [(2, 6, False), (5, 6, False), (6, 6, True)]
+    assert seen == [(0, 6, False), (2, 6, False), (5, 6, False), (6, 6, True)]
     rows = roster.rows(View())
     assert [r.name for r in rows] == sorted(p.name for p in PEOPLE)
     assert isinstance(rows[0], ContactRow)
@@ -43,9 +43,10 @@ def test_locking_during_fill_stops_it_quietly(
     monkeypatch.setattr("tui.screens.roster.FIRST_BATCH", 2)
     roster = Roster(opened)
 
-    def lock_now(_done: int, _total: int) -> None:
-        roster.close()
-        opened.lock()  # the database closes under the loop
+    def lock_now(done: int, _total: int) -> None:
+        if done:
+            roster.close()
+            opened.lock()  # the database closes under the loop
 
     assert roster.fill(lock_now) is False
     assert roster.count() == 0

@@ -36,7 +36,8 @@ from vault.validate import check_region
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
-_PHASES = {"reading": "Reading ", "matching": "Matching", "writing": "Writing "}
+_PHASES = {"importing": "Importing", "finishing": "Finishing"}
+PROGRESS_BYTES = 256 * 1024  # smaller files import in well under a second
 
 
 def destroy_advice(path: Path) -> str:
@@ -163,7 +164,7 @@ def import_cmd(
         raise ImportFailed("(the file is larger than 512 MiB; split it)")
     data = file.read_bytes()
     vault = kith.unlock()
-    progress = _Progress() if sys.stderr.isatty() else None
+    progress = _Progress() if sys.stderr.isatty() and len(data) >= PROGRESS_BYTES else None
     try:
         outcome = import_contacts(vault, data, options, progress)
     except ImportFailed as error:

@@ -2,6 +2,7 @@
 
     kith outreach config email --host H --port P --from ADDR [--security starttls|tls|none]
                                [--user U --password-file F] [--rate N] [--unsubscribe URI]
+                               [--ca-file PEM]
     kith outreach config sms --url http://PHONE:8080 [--user U --password-file F] [--rate N]
                              [--sim N]
     kith outreach config show [--json]
@@ -9,6 +10,7 @@
                       --audience segment:NAME|saved:NAME|ID,ID... [--subject S] --body-file F
                       [--html-file F] [--event ID]          # the new id on the last line
     kith outreach list [--json]
+    kith outreach delete MSG [--yes]
     kith outreach preview MSG [--json]
     kith outreach send MSG [--retry-uncertain]
     kith outreach report MSG [--json]
@@ -31,6 +33,7 @@ import click
 
 from tui.commands.outreach_paper import paper
 from tui.context import KithContext, pass_kith
+from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, short_id, table, when
 from tui.passphrase import PassphraseSource
 from tui.safe_text import safe
@@ -94,13 +97,16 @@ def config_group() -> None:
 @click.option("--rate", type=int, default=cfg.DEFAULT_RATE, show_default=True,
               help="Messages per minute.")
 @click.option("--unsubscribe", default="", help="mailto: or https:// address for opting out.")
+@click.option("--ca-file", default=None, help="PEM CA certificate of a self-hosted server.")
 @pass_kith
 def config_email(kith: KithContext, host: str, port: int, sender: str, security: str, user: str,
-                 password_file: str | None, rate: int, unsubscribe: str) -> None:
+                 password_file: str | None, rate: int, unsubscribe: str,
+                 ca_file: str | None) -> None:
     """Store the SMTP settings (sealed in the vault, password included)."""
     settings = cfg.email_settings(host, port, sender, security, user=user,
                                   password=_password(password_file, user), rate=rate,
-                                  unsubscribe=unsubscribe)
+                                  unsubscribe=unsubscribe,
+                                  ca_pem=_read_text(ca_file, "the CA file") if ca_file else "")
     vault = kith.unlock()
     cfg.OutreachConfig(vault.records, vault.private_segment).set_email(settings)
     click.echo("email transport saved", err=True)
@@ -182,6 +188,25 @@ def list_messages(kith: KithContext, as_json: bool) -> None:
     rows = [(short_id(m.id), when(m.created), m.channel, m.kind, m.subject,
              "frozen" if m.frozen else "draft") for m in found]
     click.echo("\n".join(table(rows, ("ID", "CREATED", "CHANNEL", "KIND", "SUBJECT", "STATE"))))
+
+
+@outreach.command(name="delete")
+@click.argument("message_id", metavar="MSG")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_kith
+def delete_message(kith: KithContext, message_id: str, yes: bool) -> None:
+    """Crypto-shred MSG and its delivery records (the contacts' history keeps what was sent)."""
+    vault = kith.unlock()
+    outbox = _outbox(vault)
+    raw = outbox.resolve(message_id)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ConfirmationRequired
+        if not click.confirm(f"Delete outreach message {short_id(raw.hex())}?", err=True):
+            raise Cancelled
+    count = outbox.delete(raw)
+    click.echo(f"deleted message {short_id(raw.hex())} ({count - 1} delivery record(s))",
+               err=True)
 
 
 def _unsubscribe(vault: Vault, message: Message) -> str:

@@ -22,6 +22,7 @@ import click
 from sync import report as sync_report
 from sync import runner
 from sync.bodies import Role
+from sync.errors import UnknownPeer
 from sync.replica import SEGMENT_PREFIX, Replica
 from sync.safety import device_number, invitation_code, parse_invitation, safety_number
 from tui.context import KithContext, pass_kith
@@ -119,8 +120,6 @@ def peer_verify(kith: KithContext, name: str, yes: bool) -> None:
     replica = Replica(kith.unlock())
     peer = replica.peers.peers.get(name)
     if peer is None:
-        from sync.errors import UnknownPeer
-
         raise UnknownPeer
     theirs = (peer.signing_public, peer.box_public)
     number = safety_number(_mine(replica), theirs)
@@ -258,7 +257,7 @@ def _host_port(text: str) -> tuple[str, int]:
 def serve(kith: KithContext, listen: str, forever: bool) -> None:
     """Wait for a peer to connect, and sync with it (one session unless --forever)."""
     host, port = _host_port(listen)
-    replica = Replica(kith.unlock())
+    vault = kith.unlock()
 
     def listening(bound: int) -> None:
         click.echo(f"listening on {host}:{bound}")
@@ -268,7 +267,8 @@ def serve(kith: KithContext, listen: str, forever: bool) -> None:
         click.echo(f"synced with {safe(report.peer)}: sent {report.sent} bundle(s)", err=True)
         _report(report.taken)
 
-    runner.serve(replica, host, port, listening, forever=forever, on_session=done)
+    runner.serve(lambda: Replica(vault), host, port, listening, forever=forever,
+                 on_session=done)
 
 
 @sync_group.command(name="connect")

@@ -101,7 +101,7 @@ class CreateScreen(KithScreen[None]):
                     restrict=r"[A-Za-z]*", compact=True,
                 )  # fmt: skip
                 yield Static(
-                    Text("numbers typed without +country code are read as this country's"),
+                    Text("for numbers typed without +country code"),
                     classes="muted",
                 )
             yield Static(Text(""), id="kdf")

@@ -2,10 +2,11 @@
 
 Rules and reasons:
 - The screen never waits for the whole vault. A worker thread decrypts contacts into the index
-  (`Roster.fill`); the first batch is shown at once and the list grows every half second until
-  every contact is in, with a progress bar. Then `gc.freeze()` moves the index out of the
-  garbage collector's reach: a full collection walking 100,000 entries stalls the screen for
-  50-100 ms (measured in bench/bench_tui_list.py), a frozen one is never walked.
+  (`Roster.fill`); the first batch is shown at once and the list grows every second until
+  every contact is in, with a progress bar. `gc.freeze()` (after each of those refreshes and
+  once at the end) moves the index out of the garbage collector's reach: a full collection
+  walking 100,000 entries stalls the screen for 50-100 ms (bench/bench_tui_list.py), a frozen
+  one is never walked. Locking unfreezes, so the memory can be reclaimed.
 - Views (filter, tag, sort) of more than `SYNC_LIMIT` contacts are computed in a worker thread
   too, newest request wins; smaller ones on the spot. The list keeps the highlighted contact
   when the rows change, if it is still there.
@@ -32,10 +33,12 @@ from textual.worker import get_current_worker
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
 from tui.screens.roster import EntryRows, Roster, View
+from tui.screens.unlock import expire_due
 from tui.widgets import ContactFilter, ContactList
 from tui.widgets.tag_panel import TagPanel
 from vault.errors import KithError
 from vault.model import Contact
+from vault.search import Entry
 
 __all__ = ["MainScreen"]
 
@@ -58,8 +61,11 @@ class MainScreen(KithScreen[None]):
 
     SYNC_LIMIT: ClassVar[int] = 5_000
     """Views of up to this many contacts are computed without a worker thread."""
-    PUBLISH_SECONDS: ClassVar[float] = 0.5
-    """How often the growing list is refreshed while contacts are decrypted."""
+    PUBLISH_SECONDS: ClassVar[float] = 1.0
+    """How often the growing list is refreshed while contacts are decrypted (each refresh
+    sorts what is loaded and lays the screen out again, which costs the UI thread)."""
+    PROGRESS_SECONDS: ClassVar[float] = 0.25
+    """How often the progress bar moves in between."""
 
     AUTO_FOCUS = "#contacts"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,6 +103,13 @@ class MainScreen(KithScreen[None]):
             self.total = total
             super().__init__()
 
+    class Expired(Message):
+        """Retention rules shredded this many records or fields on unlock."""
+
+        def __init__(self, count: int) -> None:
+            self.count = count
+            super().__init__()
+
     class Deleted(Message):
         """A contact was shredded by the delete worker."""
 
@@ -112,6 +125,9 @@ class MainScreen(KithScreen[None]):
         self.view = View()
         self.token = 0
         self.highlighted: str | None = None
+        self.current = EntryRows([])
+        self.highlighted_entry: Entry | None = None
+        self.shown_tags: list[tuple[str, int]] | None = None
         self.complete = False
         self.shown = 0
         self.busy = ""
@@ -123,7 +139,7 @@ class MainScreen(KithScreen[None]):
             yield TagPanel(id="tags")
             yield ContactList(empty_message="Decrypting contacts...", id="contacts")
         with Horizontal(id="statusbar"):
-            yield Static(Text("Decrypting contacts..."), id="status")
+            yield Static(Text("Checking retention dates..."), id="status")
             yield ProgressBar(total=1, show_eta=False, id="progress")
         yield Footer()
 
@@ -136,25 +152,38 @@ class MainScreen(KithScreen[None]):
 
     @work(thread=True, exclusive=True, group="fill")
     def fill(self) -> None:
-        """Worker thread: decrypt every contact, posting the growing view now and then."""
+        """Worker thread: apply retention, then decrypt every contact, posting the growing view
+        now and then."""
         worker = get_current_worker()
-        last = [float("-inf")]
+        try:
+            expired = expire_due(self.roster.vault)
+        except KithError:
+            if self.roster.closed:
+                return
+            raise
+        if expired:
+            self.post_message(self.Expired(expired))
+        published = moved = float("-inf")
 
         def publish(loaded: int, total: int) -> None:
+            nonlocal published, moved
             now = time.monotonic()
-            if self.roster.complete or now - last[0] >= self.PUBLISH_SECONDS:
-                last[0] = now
+            if self.roster.complete or now - published >= self.PUBLISH_SECONDS:
+                published = moved = now
+                gc.freeze()  # see the module docstring; O(1), and keeps loading smooth too
                 self.post_message(self.Ready(self.snapshot()))
-            else:
+            elif now - moved >= self.PROGRESS_SECONDS:
+                moved = now
                 self.post_message(self.Progress(loaded, total))
 
         self.roster.fill(publish, cancelled=lambda: worker.is_cancelled)
 
     def snapshot(self, token: int | None = None, keep: str | None = None) -> Snapshot:
-        """Compute the current view (in whichever thread calls it)."""
+        """Compute the current view (in whichever thread calls it), keeping the highlighted
+        contact highlighted if it is in it: found by binary search, or by id after an edit."""
         token = self.token if token is None else token
         rows = self.roster.rows(self.view)
-        found = rows.index_of(keep or self.highlighted)
+        found = rows.index_of(keep) if keep else rows.locate(self.highlighted_entry)
         roster = self.roster
         return Snapshot(
             token, rows, roster.tags(), found or 0, roster.loaded, roster.total, roster.complete
@@ -185,9 +214,12 @@ class MainScreen(KithScreen[None]):
             self.remove_class("-loading")
             if snap.token != self.token:
                 self.refresh_view()
-            gc.collect()
-            gc.freeze()  # see the module docstring
+            gc.freeze()  # see the module docstring (no gc.collect() first: 80 ms at 20,000)
             self.update_status()
+
+    def on_main_screen_expired(self, message: Expired) -> None:
+        """Say what the retention rules removed (counts only)."""
+        self.notify(f"Retention: {message.count} expired record(s) or field(s) shredded.")
 
     def on_main_screen_progress(self, message: Progress) -> None:
         """Move the progress bar."""
@@ -202,10 +234,13 @@ class MainScreen(KithScreen[None]):
     def show(self, snap: Snapshot) -> None:
         """Put a computed view on screen."""
         contacts = self.query_one("#contacts", ContactList)
+        self.current = snap.rows
         contacts.set_rows(snap.rows, cursor=snap.cursor)
         self.shown = len(snap.rows)
-        tags = self.query_one("#tags", TagPanel)
-        tags.show(snap.tags, snap.loaded if snap.complete else snap.total)
+        if snap.tags is not self.shown_tags:  # the same list until the index changes
+            self.shown_tags = snap.tags
+            tags = self.query_one("#tags", TagPanel)
+            tags.show(snap.tags, snap.loaded if snap.complete else snap.total)
         self.progress(snap.loaded, snap.total)
         self.update_status()
 
@@ -225,7 +260,7 @@ class MainScreen(KithScreen[None]):
             if view.tag is not None:
                 line.append(" · tag: ")
                 line.append(safe(view.tag, max_len=24))
-        self.query_one("#status", Static).update(line)
+        self.query_one("#status", Static).update(line, layout=False)  # one line, fixed size
 
     # -- events ------------------------------------------------------------------------------
 
@@ -247,6 +282,7 @@ class MainScreen(KithScreen[None]):
     def on_contact_list_highlighted(self, message: ContactList.Highlighted) -> None:
         """Remember the highlighted contact, to keep it when the rows change."""
         self.highlighted = message.row_id
+        self.highlighted_entry = self.current.entry(message.index) if message.row_id else None
 
     def on_contact_list_selected(self, message: ContactList.Selected) -> None:
         """Open the chosen contact."""

@@ -18,9 +18,10 @@ Rules and reasons:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, overload
 
 from tui.widgets.contact_list import ContactRow
 from vault.api import Vault
@@ -34,7 +35,10 @@ FIRST_BATCH = 200
 BATCH = 1000
 """Contacts added to the index per lock hold afterwards."""
 
-SORTS = ("name", "updated")
+SORT_KEYS: dict[str, Callable[[Entry], Any]] = {
+    "name": lambda e: (e.sort_key, e.id),  # the order of SearchIndex.entries()
+    "updated": lambda e: (-e.updated, e.sort_key),  # entries(sort="updated"), newest first
+}
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,11 @@ class View:
 class EntryRows(Sequence[ContactRow]):
     """Index entries seen as `ContactRow`s, made one at a time when the list draws them."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "sort")
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], sort: str = "name") -> None:
         self._entries = entries
+        self.sort = sort
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -63,9 +68,26 @@ class EntryRows(Sequence[ContactRow]):
     def __getitem__(self, index: slice) -> Sequence[ContactRow]: ...
     def __getitem__(self, index: int | slice) -> ContactRow | Sequence[ContactRow]:
         if isinstance(index, slice):
-            return EntryRows(self._entries[index])
+            return EntryRows(self._entries[index], self.sort)
         e = self._entries[index]
         return ContactRow(e.id, e.name, e.org, e.locality, e.tags, e.updated)
+
+    def entry(self, index: int) -> Entry | None:
+        """The index entry shown at `index`, if any."""
+        return self._entries[index] if 0 <= index < len(self._entries) else None
+
+    def locate(self, entry: Entry | None) -> int | None:
+        """Where `entry` is, found by binary search in the sort order (O(log n)), or None."""
+        if entry is None:
+            return None
+        key = SORT_KEYS[self.sort]
+        wanted = key(entry)
+        i = bisect_left(self._entries, wanted, key=key)
+        while i < len(self._entries) and key(self._entries[i]) == wanted:
+            if self._entries[i].id == entry.id:
+                return i
+            i += 1
+        return None
 
     def index_of(self, contact_id: str | None) -> int | None:
         """Where the contact with this id is, or None (a linear scan: call it off the UI thread
@@ -89,6 +111,9 @@ class Roster:
         self.loaded = 0
         self.closed = False
         self._deleted: set[str] = set()
+        self._version = 0  # moves on every change of the index; views cached per version
+        self._cache: dict[Hashable, Any] = {}
+        self._cache_version = -1
 
     # -- filling -----------------------------------------------------------------------------
 
@@ -105,6 +130,7 @@ class Roster:
         """
         try:
             self.total = self.vault.contacts.count()
+            publish(0, self.total)  # the count is known: say so before the first batch
             batch: list[Contact] = []
             size = FIRST_BATCH
             for contact in self.vault.contacts.all():
@@ -133,6 +159,7 @@ class Roster:
                 batch = [c for c in batch if c.id not in self._deleted]
             self.index.add_many(batch)
             self.loaded = len(self.index)
+            self._version += 1
             return True
 
     @property
@@ -143,22 +170,53 @@ class Roster:
     # -- views -------------------------------------------------------------------------------
 
     def rows(self, view: View) -> EntryRows:
-        """The entries to show for `view` (cost grows with the index: call it off the UI thread
-        at large sizes)."""
+        """The entries to show for `view`.
+
+        Costs grow with the index (a first keystroke searches every entry), so call this off the
+        UI thread for large vaults. The search itself is `SearchIndex.search` without a tag, so
+        its search-as-you-type shortcut (a longer query filters the previous result) also works
+        inside a tag; tag lists, sorts and tag counts are cached until the index changes.
+        """
         with self._lock:
             if view.query:
-                found = self.index.search(view.query, tag=view.tag)
-                if view.sort == "updated":
-                    found = sorted(found, key=lambda e: (-e.updated, e.sort_key))
+                found = self.index.search(view.query)
+                if view.tag is not None:
+                    tagged = self._cached(("ids", view.tag), lambda: self._tag_ids(view.tag))
+                    found = [e for e in found if e.id in tagged]
+                if view.sort != "name":
+                    found = sorted(found, key=SORT_KEYS[view.sort])
+            elif view.tag is None and view.sort == "name":
+                found = self.index.entries()  # the index keeps this order cached
             else:
-                found = self.index.entries(tag=view.tag, sort=view.sort)
-        return EntryRows(found)
+                found = self._cached(
+                    ("rows", view.tag, view.sort),
+                    lambda: self.index.entries(tag=view.tag, sort=view.sort),
+                )
+        return EntryRows(found, view.sort)
 
     def tags(self) -> list[tuple[str, int]]:
-        """Every tag with how many contacts carry it, by name."""
+        """Every tag with how many contacts carry it, by name (the same list object until the
+        index changes)."""
         with self._lock:
-            counts = self.index.tags()
-        return sorted(counts.items(), key=lambda item: (item[0].casefold(), item[0]))
+            result: list[tuple[str, int]] = self._cached(
+                ("tags",),
+                lambda: sorted(
+                    self.index.tags().items(), key=lambda item: (item[0].casefold(), item[0])
+                ),
+            )
+            return result
+
+    def _tag_ids(self, tag: str | None) -> set[str]:
+        return {e.id for e in self.index.entries(tag=tag)}
+
+    def _cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value computed at most once per version of the index (call with the lock held)."""
+        if self._cache_version != self._version:
+            self._cache.clear()
+            self._cache_version = self._version
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def count(self) -> int:
         """Contacts in the index now."""
@@ -188,6 +246,7 @@ class Roster:
         with self._lock:
             self._deleted.add(contact_id)
             self.index.remove(contact_id)
+            self._version += 1
             self.loaded = len(self.index)
             self.total = max(0, self.total - 1)
         return shredded
@@ -196,6 +255,7 @@ class Roster:
         with self._lock:
             before = len(self.index)
             self.index.add(contact)
+            self._version += 1
             self.loaded = len(self.index)
             self.total += self.loaded - before
 
@@ -204,4 +264,5 @@ class Roster:
         with self._lock:
             self.closed = True
             self.index.clear()
+            self._cache.clear()
             self.loaded = self.total = 0

@@ -6,8 +6,9 @@ Rules and reasons:
 - A wrong passphrase and a damaged header are one error (`CannotUnlock`, no oracle); its one line
   is shown under the field, the field is emptied and keeps focus for the next try.
 - The typed passphrase is taken out of the field before the worker starts.
-- After unlocking, records whose retention date has passed are shredded (`Vault.expire`), as
-  `kith expire` would, before anything is shown.
+- After unlocking, the main screen first applies the retention rules (`expire_due`), then
+  lists the contacts: that check scans the database (0.8 s at 100,000 contacts), so it runs
+  in the main screen's background thread rather than here.
 """
 
 from __future__ import annotations
@@ -91,20 +92,14 @@ class UnlockScreen(KithScreen[None]):
 
     @work(thread=True, exclusive=True, group="unlock", exit_on_error=True)
     def unlock(self, passphrase: str) -> None:
-        """Worker thread: Argon2id, open the database, apply retention."""
+        """Worker thread: Argon2id, then open the database."""
         try:
             vault = Vault.open(self.kith.vault_dir, passphrase)
         except KithError as error:
             self.app.call_from_thread(self._failed, error.message)
             return
         del passphrase
-        try:
-            expired = expire_due(vault)
-        except KithError as error:
-            vault.lock()
-            self.app.call_from_thread(self._failed, error.message)
-            return
-        self.app.call_from_thread(self._done, vault, expired)
+        self.app.call_from_thread(self._done, vault)
 
     def _failed(self, message: str) -> None:
         self.remove_class("-busy")
@@ -113,11 +108,9 @@ class UnlockScreen(KithScreen[None]):
         field.focus()
         self.say(message, error=True)
 
-    def _done(self, vault: Vault, expired: int) -> None:
+    def _done(self, vault: Vault) -> None:
         app = self.kith
         if not self.is_attached or app.is_unlocked:
             vault.lock()  # locked or quit while unlocking
             return
         app.unlocked(vault)
-        if expired:
-            app.notify(f"Retention: {expired} expired record(s) or field(s) shredded.", timeout=10)

@@ -8,7 +8,9 @@ Rules and reasons:
   ``ps``), and are stored sealed like any contact field, never in a config file: a stolen
   laptop must not hand over the organization's mail account.
 - SMTP security defaults to STARTTLS with certificate checks; ``none`` exists for a relay on
-  the same machine (and tests) and says so in ``kith outreach config email --help``.
+  the same machine and says so in ``kith outreach config email --help``. A self-hosted server
+  with its own certificate authority is trusted by giving that CA (``--ca-file``, stored as
+  PEM text): certificate checks are never switched off.
 - The rate limit (messages per minute, default 30) is part of the transport settings because
   it is a property of the account: providers and phone carriers block bursts.
 """
@@ -41,11 +43,13 @@ class EmailSettings:
     password: str = ""
     rate: int = DEFAULT_RATE
     unsubscribe: str = ""
+    ca_pem: str = ""
 
     def public(self) -> dict[str, Any]:
         """Settings without the password (for ``--json`` and screens)."""
         data = asdict(self)
         data["password"] = "(set)" if self.password else ""
+        data["ca_pem"] = "(set)" if self.ca_pem else ""
         return data
 
 
@@ -75,7 +79,7 @@ def check_rate(rate: int) -> int:
 
 def email_settings(host: str, port: int, sender: str, security: str = "starttls", *,
                    user: str = "", password: str = "", rate: int = DEFAULT_RATE,
-                   unsubscribe: str = "") -> EmailSettings:
+                   unsubscribe: str = "", ca_pem: str = "") -> EmailSettings:
     """Checked email settings."""
     from email.errors import HeaderParseError
     from email.headerregistry import Address
@@ -98,8 +102,10 @@ def email_settings(host: str, port: int, sender: str, security: str = "starttls"
         raise InvalidInput("(--unsubscribe is a mailto: or https:// address)")
     if any(c.isspace() for c in unsubscribe):
         raise InvalidInput("(--unsubscribe is a mailto: or https:// address)")
+    if ca_pem and "-----BEGIN CERTIFICATE-----" not in ca_pem:
+        raise InvalidInput("(--ca-file holds no PEM certificate)")
     return EmailSettings(host.strip(), port, sender.strip(), security, user, password,
-                         check_rate(rate), unsubscribe)
+                         check_rate(rate), unsubscribe, ca_pem)
 
 
 def sms_settings(url: str, *, user: str = "", password: str = "", rate: int = DEFAULT_RATE,

@@ -10,8 +10,9 @@ Rules and reasons:
   finds the delivery and a resumed send knows which message was in flight.
 - ``List-Unsubscribe`` (RFC 2369) carries the configured address, else a ``mailto:`` to the
   sender; ``List-Unsubscribe-Post`` (RFC 8058 one-click) only for an https address.
-- TLS: ``starttls`` and ``tls`` verify the server certificate with the system trust store
-  (``ssl.create_default_context``); ``none`` is plain SMTP for a local relay.
+- TLS: ``starttls`` and ``tls`` verify the server certificate and host name with the system
+  trust store (``ssl.create_default_context``), or with the CA given at configuration;
+  ``none`` is plain SMTP for a local relay.
 - Error mapping: a 5xx reply for one message is that recipient's failure (``Refused``); a 4xx
   reply means not accepted, so safe to try later (``Deferred``); a lost connection mid-message
   is ``TransportDown``: nobody can know whether it left (the sender records ``uncertain``);
@@ -131,17 +132,22 @@ class SmtpTransport:
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
 
+    def _context(self) -> ssl.SSLContext:
+        if self.settings.ca_pem:
+            return ssl.create_default_context(cadata=self.settings.ca_pem)
+        return ssl.create_default_context()
+
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         try:
             if s.security == "tls":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=self.timeout, context=ssl.create_default_context()
+                    s.host, s.port, timeout=self.timeout, context=self._context()
                 )
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
                 if s.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self._context())
             if s.user:
                 smtp.login(s.user, s.password)
         except smtplib.SMTPAuthenticationError:

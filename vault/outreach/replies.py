@@ -29,6 +29,8 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message as MailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
@@ -115,6 +117,22 @@ def _at(msg: MailMessage) -> int:
         return int(time.time())
 
 
+def _decoded(raw: object) -> str:
+    """A header as text (RFC 2047 encoded words decoded); undecodable parts are replaced."""
+    try:
+        return str(make_header(decode_header(str(raw))))
+    except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
+        return str(raw)
+
+
+def _digest(msg: MailMessage) -> str:
+    """An id for a message without a Message-ID: a digest of its bytes."""
+    try:
+        return "sha256:" + hashlib.sha256(msg.as_bytes()).hexdigest()
+    except (UnicodeEncodeError, LookupError, ValueError):
+        return "sha256:" + hashlib.sha256(repr(msg.items()).encode()).hexdigest()
+
+
 def read_mailbox(path: Path) -> Iterator[Incoming]:
     """Every message of an mbox file or a Maildir folder, as ``Incoming``."""
     if path.is_dir():
@@ -128,10 +146,9 @@ def read_mailbox(path: Path) -> Iterator[Incoming]:
             text = _plain_body(msg)
             heads = f"{msg.get('In-Reply-To', '')} {msg.get('References', '')}"
             refs = tuple(_MSGID.findall(heads))
-            own = str(msg.get("Message-ID", "")).strip()
-            subject = " ".join(str(msg.get("Subject", "")).split())[:SHORT_TEXT]
-            digest = hashlib.sha256(msg.as_bytes()).hexdigest()
-            yield Incoming("email", own or digest, parseaddr(str(msg.get("From", "")))[1],
+            own = str(msg.get("Message-ID", "")).strip() or _digest(msg)
+            subject = " ".join(_decoded(msg.get("Subject", "")).split())[:SHORT_TEXT]
+            yield Incoming("email", own, parseaddr(_decoded(msg.get("From", "")))[1],
                            text, _at(msg), subject, refs)
     finally:
         box.close()

@@ -23,6 +23,7 @@ Rules and reasons (the resume contract):
 - Every sent message is an interaction on the contact (``email-sent`` or outbound ``sms``,
   campaign ``outreach <short id>``, summary the subject), written in the same commit as
   ``sent``: history and outbox can never disagree.
+- Recipients are sent to in the order ``preview`` lists them (contact name order).
 - The rate limiter takes an injectable clock and sleep, so tests neither wait nor race.
 """
 
@@ -134,14 +135,14 @@ class Sender:
             if left is True:
                 self._mark_sent(item)
                 outcome.notes.append("an interrupted message had reached the gateway")
+                out.append(_with_state(item, "sent"))
             elif left is False:
                 self.outbox.update(item.id, state="queued", message_id="")
                 out.append(_with_state(item, "queued"))
-                continue
             else:
                 self.outbox.update(item.id, state="uncertain")
                 outcome.uncertain += 1
-            out.append(_with_state(item, "done"))
+                out.append(_with_state(item, "uncertain"))
         return out
 
     def _consent_reason(self, contact: str) -> str:
@@ -175,6 +176,8 @@ class Sender:
             outcome.uncertain = 0
         if not todo:
             return outcome
+        rank = self.vault.activity_index().rank()
+        todo.sort(key=lambda d: (rank.get(d.contact.hex(), len(rank)), d.contact))
         contacts = load_contacts(self.vault, [ids.full(d.contact) for d in todo])
         renderer = Renderer(self.vault, self.message, self.unsubscribe)
         try:
