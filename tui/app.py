@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -39,6 +40,8 @@ __all__ = ["KithApp", "make_app", "run_app"]
 
 DEFAULT_IDLE_TIMEOUT = 300.0
 """Seconds without input before the vault locks itself (DESIGN §8)."""
+LOCK_WAIT_SECONDS = 0.5
+"""How long locking waits, on the UI thread, for a write in progress to finish."""
 
 
 class KithApp(App[None]):
@@ -132,13 +135,20 @@ class KithApp(App[None]):
         self.lock()
 
     def close_vault(self) -> None:
-        """Forget the index and close the vault (screens are left as they are)."""
+        """Forget the index and close the vault (screens are left as they are).
+
+        Closing waits for a write in progress (an import, the vacuum after a delete) to commit;
+        if that takes more than a moment it finishes in a background thread, so the screen is
+        cleared at once either way.
+        """
         roster, vault = self.roster, self.vault
         self.roster = self.vault = None
         if roster is not None:
             roster.close()  # background threads see this and stop
         if vault is not None:
-            vault.lock()
+            closer = threading.Thread(target=vault.lock, name="kith-lock", daemon=False)
+            closer.start()
+            closer.join(timeout=LOCK_WAIT_SECONDS)
 
     def lock(self, *, reason: str = "") -> None:
         """Close the vault, forget the index and every screen, and show the unlock screen."""
@@ -261,13 +271,17 @@ def _idle_timeout_from_env() -> float:
     return value if value > 0 else DEFAULT_IDLE_TIMEOUT
 
 
-def run_app(vault_dir: Path) -> None:
-    """Run the TUI on this terminal; the vault is locked however the app ends."""
+def run_app(vault_dir: Path, *, idle_timeout: float | None = None) -> None:
+    """Run the TUI on this terminal; the vault is locked however the app ends.
+
+    `idle_timeout` defaults to $KITH_IDLE_TIMEOUT (seconds), else 5 minutes.
+    """
     import textual.constants
 
     textual.constants.LOG_FILE = None  # type: ignore[misc]  # TEXTUAL_LOG would log screens
     allow_weak = os.environ.get("KITH_ALLOW_WEAK_KDF") == "1"
-    app = make_app(vault_dir, idle_timeout=_idle_timeout_from_env(), allow_weak=allow_weak)
+    timeout = idle_timeout if idle_timeout and idle_timeout > 0 else _idle_timeout_from_env()
+    app = make_app(vault_dir, idle_timeout=timeout, allow_weak=allow_weak)
     try:
         app.run()
     finally:

@@ -23,12 +23,16 @@ inherits no memory, so no key of the unlocked vault), which sends batches throug
 reasons: parsing and normalizing 100,000 contacts is CPU-bound Python that then runs on another
 core while the importer seals and writes (bench/bench_import.py); and the code that parses an
 untrusted file runs where no key exists. Small files are read in-process (starting a process
-costs more than it saves).
+costs more than it saves). As with any ``spawn`` process, a script that imports large files
+through this module must guard its entry point (``if __name__ == "__main__":``); ``kith``,
+``python -m tui`` and the test runner do.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import threading
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
@@ -41,8 +45,10 @@ from vault.model import ContactDraft
 from vault.validate import normalize_draft, normalize_email
 
 BATCH_ROWS = 1000
+AHEAD = 20  # batches the reader process may run ahead of the importer
 WORKER_BYTES = 1 << 20
 INVALID_EMAIL_FIELD = "invalid email"
+_LOST = object()  # the reader process ended without a last word
 _YES = frozenset({"1", "yes", "y", "true", "x"})
 _NO = frozenset({"0", "no", "n", "false", ""})
 CIVICRM_FLAGS: Mapping[str, tuple[str, ...]] = {
@@ -212,8 +218,12 @@ def _worker(conn: Connection, data: bytes, opts: ImportOptions, region: str) -> 
 
 
 class _WorkerRows:
-    """Batches from a reader process started at once (so it starts while the vault prepares);
-    ``close`` stops it, whether or not it was iterated."""
+    """Batches from a reader process started at once (so it starts while the vault prepares).
+
+    A thread drains the pipe into a queue of up to ``AHEAD`` batches, so the reader keeps
+    working while the importer is busy writing (a pipe alone holds less than one batch); the
+    bound keeps memory flat. ``close`` stops the process, whether or not it was iterated.
+    """
 
     def __init__(self, data: bytes, opts: ImportOptions, region: str) -> None:
         context = multiprocessing.get_context("spawn")
@@ -224,25 +234,49 @@ class _WorkerRows:
         )  # fmt: skip
         self._process.start()
         sender.close()
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=AHEAD)
+        self._stop = threading.Event()
+        self._pump = threading.Thread(target=self._drain, name="kith-import-pump", daemon=True)
+        self._pump.start()
+
+    def _drain(self) -> None:
+        try:
+            while not self._stop.is_set():
+                message = self._receiver.recv()
+                self._put(message)
+                if not isinstance(message, Batch):
+                    return
+        except (EOFError, OSError):
+            self._put(_LOST)
+
+    def _put(self, message: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(message, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def __iter__(self) -> Iterator[Batch]:
         while True:
-            try:
-                message = self._receiver.recv()
-            except EOFError:
-                raise KithError("(the import reader stopped unexpectedly)") from None
+            message = self._queue.get()
             if message is None:
                 return
+            if message is _LOST:
+                raise KithError("(the import reader stopped unexpectedly)")
             if isinstance(message, str):
                 raise ImportFailed(message)
+            assert isinstance(message, Batch)
             yield message
 
     def close(self) -> None:
-        """Stop the reader process and release the pipe."""
-        self._receiver.close()
+        """Stop the reader process and the pump, and release the pipe."""
+        self._stop.set()
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
+        self._pump.join(timeout=5)
+        self._receiver.close()
 
 
 class _LocalRows:

@@ -66,6 +66,10 @@ def test_two_vaults_sync_through_a_folder(tmp_path: Path, passphrase_file: Path)
     for path in usb.iterdir():
         assert_no_markers(path.read_bytes(), f"folder file {path.name}")
         assert path.name.startswith(".") or len(path.stem) == 32
+    for org in (alice, bob):  # the op logs are sealed rows inside the encrypted database
+        for path in org.vault_dir.rglob("*"):
+            if path.is_file():
+                assert_no_markers(path.read_bytes(), f"vault file {path}")
 
 
 class Relay:

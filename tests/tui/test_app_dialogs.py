@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Button, Checkbox, Input, Select
 
 from tests.tui.app_helpers import app_for, drive, make_vault, screen_text, unlock, until
 from tui.app import KithApp
@@ -40,7 +40,7 @@ async def run_dialog(pilot: Pilot[None], app: KithApp) -> str:
     def result() -> str:
         return str(dialog.query_one("#result").render())
 
-    await pilot.click("#run")
+    dialog.query_one("#run", Button).press()
     await until(
         pilot, lambda: not dialog.has_class("-running") and result() not in ("", "Working...")
     )

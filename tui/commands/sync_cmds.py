@@ -36,9 +36,17 @@ from vault.sync_store import SyncStore
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
+AFTER_WRITE_MAX_OPS = 20_000
+"""Above this many ops held, an edit leaves its capture to the next sync command (loading the
+replica costs about 0.2 ms per op: docs/performance.md), which finds it by fingerprint."""
+
+
 def after_write(vault: Vault) -> None:
     """Turn local edits of shared records into signed ops now (a no-op with nothing shared)."""
-    if not SyncStore(vault.live_store, vault.keyring).blob_names(SEGMENT_PREFIX):
+    store = SyncStore(vault.live_store, vault.keyring)
+    names = store.blob_names(SEGMENT_PREFIX)
+    held = sum(store.log_count(bytes.fromhex(n[len(SEGMENT_PREFIX):])) for n in names)
+    if not names or held > AFTER_WRITE_MAX_OPS:
         return
     try:
         replica = Replica(vault)

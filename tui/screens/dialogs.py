@@ -138,7 +138,7 @@ class TaskDialog(KithModal[bool]):
         """The dialog's own fields."""
         yield from ()
 
-    def task(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
+    def perform(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
         """Worker thread: do the work; return the result lines and whether the vault changed."""
         raise NotImplementedError
 
@@ -168,7 +168,7 @@ class TaskDialog(KithModal[bool]):
             self.post_message(self.Moved(stage, done, total))
 
         try:
-            lines, changed = self.task(progress)
+            lines, changed = self.perform(progress)
         except KithError as error:
             self.post_message(self.Finished([error.message], False, False))
             return
@@ -198,7 +198,7 @@ class ImportDialog(TaskDialog):
         yield Input(placeholder="Tag every imported contact (optional, comma-separated)", id="tags")
         yield Checkbox("Dry run: only show what would be added and merged", id="dry-run")
 
-    def task(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
+    def perform(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
         vault = self.kith.vault
         if vault is None:
             raise InvalidInput("(the vault is locked)")
@@ -239,7 +239,7 @@ class ExportDialog(TaskDialog):
         yield Input(placeholder="Only contacts with any of these tags (comma-separated)", id="tags")
         yield Checkbox("I understand: the file will NOT be encrypted", id="consent")
 
-    def task(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
+    def perform(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
         vault = self.kith.vault
         if vault is None:
             raise InvalidInput("(the vault is locked)")
@@ -270,7 +270,7 @@ class BackupDialog(TaskDialog):
         yield Select(self.MODES, value="passphrase", allow_blank=False, id="mode")
         yield Input(placeholder="age1... (only for an age recipient)", id="recipient")
 
-    def task(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
+    def perform(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
         vault = self.kith.vault
         if vault is None:
             raise InvalidInput("(the vault is locked)")

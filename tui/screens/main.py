@@ -157,9 +157,9 @@ class MainScreen(KithScreen[None]):
         worker = get_current_worker()
         try:
             expired = expire_due(self.roster.vault)
-        except KithError:
+        except Exception:
             if self.roster.closed:
-                return
+                return  # locked meanwhile: the database was closed under the check
             raise
         if expired:
             self.post_message(self.Expired(expired))
