@@ -30,9 +30,10 @@ from vault.crypto import aead
 from vault.encoding import enc
 from vault.errors import IntegrityError, InvalidInput, LastSegment, NotFound
 from vault.keyring import Keyring
+from vault.record_links import RecordLinks
+from vault.record_queries import ID_BYTES, RecordQueries
 from vault.store import Store
 
-ID_BYTES = 16
 MAX_FIELD_BYTES = 1 << 20  # 1 MiB: larger values belong in attachments, not fields
 
 
@@ -66,8 +67,15 @@ def field_ad(home_segment: bytes, record_id: bytes, name: str, version: int) -> 
     raw_name = name.encode("utf-8")
     return b"".join(
         (
-            _FIELD_AD_HEAD, _LEN16, home_segment, _LEN16, record_id,
-            len(raw_name).to_bytes(4, "big"), raw_name, _LEN8, version.to_bytes(8, "big"),
+            _FIELD_AD_HEAD,
+            _LEN16,
+            home_segment,
+            _LEN16,
+            record_id,
+            len(raw_name).to_bytes(4, "big"),
+            raw_name,
+            _LEN8,
+            version.to_bytes(8, "big"),
         )
     )
 
@@ -77,7 +85,7 @@ def cdk_ad(segment_id: bytes, epoch: int, record_id: bytes) -> bytes:
     return enc("kith/cdk/1", segment_id, epoch, record_id)
 
 
-class RecordStore:
+class RecordStore(RecordLinks, RecordQueries):
     """Create, open, change and shred sealed records in one ``Store``."""
 
     def __init__(
@@ -319,104 +327,6 @@ class RecordStore:
         segments = tuple((memberships or {}).get(record_id, [segment_id]))
         return Record(record_id, record_type, home, created, updated, values, segments, expires)
 
-    def link(self, record_id: bytes, target_id: bytes, role: str, *, dependent: bool) -> None:
-        """Record that ``record_id`` refers to ``target_id`` in ``role``.
-
-        ``dependent`` means ``record_id`` exists only because of ``target_id`` (an interaction
-        about a contact, a relationship between two contacts): shredding the target shreds it.
-        """
-        self.store.execute(
-            "INSERT OR IGNORE INTO links (record_id, target_id, role, dependent) VALUES (?,?,?,?)",
-            (record_id, target_id, role, int(dependent)),
-        )
-
-    def unlink(self, record_id: bytes, target_id: bytes, role: str) -> None:
-        """Remove one link."""
-        self.store.execute(
-            "DELETE FROM links WHERE record_id = ? AND target_id = ? AND role = ?",
-            (record_id, target_id, role),
-        )
-
-    def linked_to(self, target_id: bytes, role: str | None = None) -> list[bytes]:
-        """Ids of records that link to ``target_id`` (in ``role`` if given)."""
-        if role is None:
-            rows = self.store.execute(
-                "SELECT record_id FROM links WHERE target_id = ?", (target_id,)
-            )
-        else:
-            rows = self.store.execute(
-                "SELECT record_id FROM links WHERE target_id = ? AND role = ?", (target_id, role)
-            )
-        return [bytes(r[0]) for r in rows]
-
-    def relink(self, old: bytes, new: bytes) -> None:
-        """Point every link from or to ``old`` at ``new`` instead (merging contacts, issue 3).
-
-        A link ``new`` already has is kept once; a link that would join ``new`` to itself is
-        dropped. Dependents of ``old`` become dependents of ``new``, so shredding ``old``
-        afterwards shreds nothing else.
-        """
-        with self.store.transaction():
-            self.store.execute(
-                "UPDATE OR IGNORE links SET target_id = ? WHERE target_id = ?", (new, old)
-            )
-            self.store.execute(
-                "UPDATE OR IGNORE links SET record_id = ? WHERE record_id = ?", (new, old)
-            )
-            self.store.execute(
-                "DELETE FROM links WHERE record_id = ? OR target_id = ?", (old, old)
-            )
-            self.store.execute(
-                "DELETE FROM links WHERE record_id = ? AND target_id = ?", (new, new)
-            )
-
-    def links_from(self, record_id: bytes, role: str | None = None) -> list[bytes]:
-        """Ids of records that ``record_id`` links to (in ``role`` if given)."""
-        if role is None:
-            rows = self.store.execute(
-                "SELECT target_id FROM links WHERE record_id = ?", (record_id,)
-            )
-        else:
-            rows = self.store.execute(
-                "SELECT target_id FROM links WHERE record_id = ? AND role = ?", (record_id, role)
-            )
-        return [bytes(r[0]) for r in rows]
-
-    def dependents(self, record_ids: Iterable[bytes]) -> set[bytes]:
-        """``record_ids`` plus, transitively, every record that depends on them."""
-        found: set[bytes] = set()
-        todo = list(record_ids)
-        while todo:
-            current = todo.pop()
-            if current in found:
-                continue
-            found.add(current)
-            todo.extend(
-                bytes(r[0])
-                for r in self.store.execute(
-                    "SELECT record_id FROM links WHERE target_id = ? AND dependent = 1", (current,)
-                )
-            )
-        return found
-
-    def ids_with_prefix(self, record_type: str, prefix: bytes, prefix_bits: int) -> list[bytes]:
-        """Ids of ``record_type`` whose first ``prefix_bits`` bits equal ``prefix`` (at most 2)."""
-        low = prefix + b"\x00" * (ID_BYTES - len(prefix))
-        high_bytes = bytearray(prefix + b"\xff" * (ID_BYTES - len(prefix)))
-        spare = len(prefix) * 8 - prefix_bits
-        if spare:
-            high_bytes[len(prefix) - 1] |= (1 << spare) - 1
-        rows = self.store.execute(
-            "SELECT id FROM records WHERE type = ? AND id >= ? AND id <= ? ORDER BY id LIMIT 2",
-            (record_type, low, bytes(high_bytes)),
-        )
-        return [bytes(r[0]) for r in rows]
-
-    def count(self, record_type: str) -> int:
-        """How many records of one type exist."""
-        row = self.store.one("SELECT count(*) FROM records WHERE type = ?", (record_type,))
-        return int(row[0]) if row else 0
-
     # -- segment membership, expiry, re-sealing (issue 6) --------------------------------------
 
     def add_to_segment(self, record_id: bytes, segment_id: bytes) -> bool:
@@ -548,49 +458,6 @@ class RecordStore:
             )
         ]
 
-    def set_expiry(self, record_id: bytes, expires: int | None) -> None:
-        """Set or clear when a record expires (plaintext epoch seconds; see schema.py)."""
-        self.store.execute("UPDATE records SET expires = ? WHERE id = ?", (expires, record_id))
-
-    def expiring(self, record_type: str) -> list[tuple[bytes, int]]:
-        """(id, expires) of every record of ``record_type`` that has an expiry, soonest first."""
-        rows = self.store.execute(
-            "SELECT id, expires FROM records WHERE type = ? AND expires IS NOT NULL "
-            "ORDER BY expires, id",
-            (record_type,),
-        )
-        return [(bytes(r[0]), int(r[1])) for r in rows]
-
-    def ids_with_field(self, record_type: str, name: str) -> list[bytes]:
-        """Ids of records of ``record_type`` that have a field called ``name`` (names are plain)."""
-        rows = self.store.execute(
-            "SELECT f.record_id FROM fields f JOIN records r ON r.id = f.record_id "
-            "WHERE r.type = ? AND f.name = ? ORDER BY f.record_id",
-            (record_type, name),
-        )
-        return [bytes(r[0]) for r in rows]
-
-    def created_times(
-        self, record_type: str, segment_id: bytes | None = None
-    ) -> list[tuple[bytes, int]]:
-        """(id, created) of every record of a type (in one segment if given); no decryption."""
-        if segment_id is None:
-            rows = self.store.execute(
-                "SELECT id, created FROM records WHERE type = ? ORDER BY id", (record_type,)
-            )
-        else:
-            rows = self.store.execute(
-                "SELECT r.id, r.created FROM records r JOIN record_keys k ON k.record_id = r.id "
-                "WHERE r.type = ? AND k.segment_id = ? ORDER BY r.id",
-                (record_type, segment_id),
-            )
-        return [(bytes(r[0]), int(r[1])) for r in rows]
-
-    def type_of(self, record_id: bytes) -> str | None:
-        """The type of a record, or None if it does not exist."""
-        row = self.store.one("SELECT type FROM records WHERE id = ?", (record_id,))
-        return str(row[0]) if row else None
-
     # -- partial opening for in-memory indexes (issue 6: interactions, preferences) -----------
 
     def iter_fields(
@@ -634,15 +501,6 @@ class RecordStore:
             )
         if current is not None:
             yield current, values
-
-    def links_of_type(self, record_type: str, role: str) -> list[tuple[bytes, bytes]]:
-        """(record id, target id) of every ``role`` link from a record of ``record_type``."""
-        rows = self.store.execute(
-            "SELECT l.record_id, l.target_id FROM links l JOIN records r ON r.id = l.record_id "
-            "WHERE r.type = ? AND l.role = ?",
-            (record_type, role),
-        )
-        return [(bytes(r[0]), bytes(r[1])) for r in rows]
 
 
 def _check_size(value: bytes) -> None:
