@@ -60,13 +60,19 @@ def cli(ctx: click.Context, vault_dir: Path | None, passphrase_file: str | None)
 
 
 @cli.command(name="tui")
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=10),
+    default=None,
+    help="Lock after this many idle seconds (default $KITH_IDLE_TIMEOUT, else 300).",
+)
 @click.pass_context
-def tui_cmd(ctx: click.Context) -> None:
+def tui_cmd(ctx: click.Context, idle_timeout: float | None) -> None:
     """Open the terminal UI."""
     from tui.app import run_app
 
     kith: KithContext = ctx.obj
-    run_app(kith.vault_dir)
+    run_app(kith.vault_dir, idle_timeout=idle_timeout)
 
 
 for command in (

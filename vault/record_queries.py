@@ -7,13 +7,16 @@ Ids, types, creation and expiry times are plaintext inside the encrypted databas
 
 from __future__ import annotations
 
+import re
+
 from vault.store import Store
 
 ID_BYTES = 16
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 class RecordQueries:
-    """Id, count, type and time queries on ``self.store``."""
+    """Id, count, type, field-name and time queries on ``self.store``."""
 
     store: Store
 
@@ -49,11 +52,18 @@ class RecordQueries:
         return [(bytes(r[0]), int(r[1])) for r in rows]
 
     def ids_with_field(self, record_type: str, name: str) -> list[bytes]:
-        """Ids of records of ``record_type`` that have a field called ``name`` (names are plain)."""
+        """Ids of records of ``record_type`` that have a field called ``name`` (names are plain).
+
+        ``name`` is a field name from Kith's own code (checked below), written into the SQL as a
+        literal so SQLite can use a partial index such as ``fields_with_expiry``.
+        """
+        if not _FIELD_NAME.fullmatch(name):
+            raise ValueError("field names are lowercase identifiers")
         rows = self.store.execute(
-            "SELECT f.record_id FROM fields f JOIN records r ON r.id = f.record_id "
-            "WHERE r.type = ? AND f.name = ? ORDER BY f.record_id",
-            (record_type, name),
+            f"SELECT f.record_id FROM fields f WHERE f.name = '{name}' AND EXISTS "  # noqa: S608
+            "(SELECT 1 FROM records r WHERE r.id = f.record_id AND r.type = ?) "
+            "ORDER BY f.record_id",
+            (record_type,),
         )
         return [bytes(r[0]) for r in rows]
 

@@ -277,16 +277,36 @@ class RecordStore(RecordLinks, RecordQueries):
         return Record(record_id, row[0], home, int(row[2]), int(row[3]), values, segments, row[4])
 
     def iter_type(self, record_type: str) -> Iterator[Record]:
-        """Open every record of one type, streaming (used to build the search index)."""
-        keys: dict[bytes, tuple[bytes, int, bytes]] = {}
-        memberships: dict[bytes, list[bytes]] = {}
-        for record_id, segment_id, epoch, wrapped in self.store.iterate(
+        """Open every record of one type, streaming (used to build the search index).
+
+        Two cursors, both in record-id order, are merged as they go (keys and fields), so the
+        first record is opened after reading one record's rows, not after scanning every key:
+        the first screen of the TUI does not wait for the whole vault.
+        """
+        key_rows = self.store.iterate(
             "SELECT k.record_id, k.segment_id, k.epoch, k.wrapped_cdk FROM record_keys k "
-            "JOIN records r ON r.id = k.record_id WHERE r.type = ?",
+            "JOIN records r ON r.id = k.record_id WHERE r.type = ? ORDER BY k.record_id",
             (record_type,),
-        ):
-            keys.setdefault(bytes(record_id), (bytes(segment_id), int(epoch), bytes(wrapped)))
-            memberships.setdefault(bytes(record_id), []).append(bytes(segment_id))
+        )
+        pending: tuple[bytes, bytes, int, bytes] | None = None
+
+        def keys_of(rid: bytes) -> list[tuple[bytes, int, bytes]]:
+            nonlocal pending
+            found: list[tuple[bytes, int, bytes]] = []
+            while True:
+                if pending is None:
+                    row = next(key_rows, None)
+                    if row is None:
+                        return found
+                    pending = (bytes(row[0]), bytes(row[1]), int(row[2]), bytes(row[3]))
+                if pending[0] < rid:  # a key row whose record vanished mid-scan: skip it
+                    pending = None
+                    continue
+                if pending[0] > rid:
+                    return found
+                found.append(pending[1:])
+                pending = None
+
         current: list[tuple[str, int, bytes]] = []
         head: tuple[bytes, bytes, int, int, int | None] | None = None
         for record_id, home, created, updated, expires, name, version, sealed in self.store.iterate(
@@ -297,26 +317,25 @@ class RecordStore(RecordLinks, RecordQueries):
         ):
             rid = bytes(record_id)
             if head is not None and head[0] != rid:
-                yield self._assemble(head, current, keys, record_type, memberships)
+                yield self._assemble(head, current, keys_of(head[0]), record_type)
                 current = []
             head = (rid, bytes(home), int(created), int(updated), expires)
             if name is not None:
                 current.append((name, int(version), bytes(sealed)))
         if head is not None:
-            yield self._assemble(head, current, keys, record_type, memberships)
+            yield self._assemble(head, current, keys_of(head[0]), record_type)
 
     def _assemble(
         self,
         head: tuple[bytes, bytes, int, int, int | None],
         sealed_fields: list[tuple[str, int, bytes]],
-        keys: Mapping[bytes, tuple[bytes, int, bytes]],
+        keys: list[tuple[bytes, int, bytes]],
         record_type: str,
-        memberships: Mapping[bytes, list[bytes]] | None = None,
     ) -> Record:
         record_id, home, created, updated, expires = head
-        if record_id not in keys:
+        if not keys:
             raise IntegrityError("(a record's key is missing)")
-        segment_id, epoch, wrapped = keys[record_id]
+        segment_id, epoch, wrapped = keys[0]
         cdk = aead.decrypt(
             self._key_for(segment_id, epoch), wrapped, cdk_ad(segment_id, epoch, record_id)
         )
@@ -324,7 +343,7 @@ class RecordStore(RecordLinks, RecordQueries):
             name: aead.open_sealed(cdk, sealed, field_ad(home, record_id, name, version))
             for name, version, sealed in sealed_fields
         }
-        segments = tuple((memberships or {}).get(record_id, [segment_id]))
+        segments = tuple(k[0] for k in keys)
         return Record(record_id, record_type, home, created, updated, values, segments, expires)
 
     # -- segment membership, expiry, re-sealing (issue 6) --------------------------------------

@@ -160,6 +160,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX records_by_updated ON records (updated)
         """,
     ),
+    (
+        # Retention runs on every TUI unlock: finding what may expire must not scan 100,000
+        # records and their fields. Partial indexes cost nothing for records without expiry.
+        "0008-expiry-indexes",
+        """
+        CREATE INDEX records_expiring ON records (type, expires) WHERE expires IS NOT NULL;
+        CREATE INDEX fields_with_expiry ON fields (record_id) WHERE name = 'expiry'
+        """,
+    ),
 )
 
 
