@@ -247,15 +247,16 @@ class Retention:
 
     def plan(self, now: int) -> Plan:
         """What has expired at ``now`` (epoch seconds). Reads only."""
-        due_segments = tuple(
-            s for s in self.segments.all() if s.expires is not None and s.expires <= now
-        )
+        # Runs on every TUI unlock: list segments (a scan of every membership) only when one
+        # is actually due.
+        shared = self.segments.all() if self.segments.any_due(now) else []
+        due_segments = tuple(s for s in shared if s.expires is not None and s.expires <= now)
         due: dict[bytes, DueContact] = {}
         for contact_id, expires in self.records.expiring("contact"):
             if expires <= now:
                 due[contact_id] = self._due(contact_id, expires, "contact")
         gone = {s.id for s in due_segments}
-        live_shared = {s.id for s in self.segments.all() if s.id not in gone}
+        live_shared = {s.id for s in shared if s.id not in gone}
         for segment in due_segments:
             for contact_id in self.segments.contact_ids(segment):
                 still = set(self.records.segments_of(contact_id)) & live_shared

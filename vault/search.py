@@ -150,7 +150,14 @@ class SearchIndex:
         if not folded:
             return self.entries(tag=tag)
         last = self._last
-        reusable = tag is None and last is not None and not _PHONEISH.match(folded)
+        # Reuse the previous result only when it is small: scanning entry objects costs 4x
+        # scanning the parallel string lists, so a large previous result is slower to refilter.
+        reusable = (
+            tag is None
+            and last is not None
+            and not _PHONEISH.match(folded)
+            and len(last[1]) * 4 < len(self._entries)
+        )
         if reusable and last is not None and folded.startswith(last[0]):
             matches = _Query(folded).filter(last[1])
         elif tag is None:

@@ -130,6 +130,15 @@ class SegmentRepository:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def any_due(self, now: int) -> bool:
+        """True if some shared segment has expired at ``now`` (one small query)."""
+        row = self.store.one(
+            "SELECT 1 FROM segments WHERE kind = 'shared' AND expires IS NOT NULL "
+            "AND expires <= ? LIMIT 1",
+            (now,),
+        )
+        return row is not None
+
     def all(self) -> list[Segment]:
         """Every shared segment, sorted by name."""
         counts: dict[bytes, int] = {
