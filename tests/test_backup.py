@@ -332,3 +332,24 @@ def test_progress_is_reported(vault: Vault, tmp_path: Path, keypair: tuple[str, 
     )
     assert seen and {s for s, _, _ in seen} == {"decrypt"}
     assert all(done <= total for _, done, total in seen)
+
+
+def test_blind_indexes_are_never_backed_up(
+    kith: Kith, tmp_path: Path, keypair: tuple[str, str], key_file: Path
+) -> None:
+    """DESIGN §5: the dedupe index stays on the device; a restored vault rebuilds it on import."""
+    source = tmp_path / "people.csv"
+    source.write_text("Name,E-mail Address\nAna Lima,ana@example.org\nBob Stone,bob@example.org\n")
+    assert kith("import", str(source)).exit_code == 0
+    with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
+        assert vault.live_store.one("SELECT count(*) FROM blind_index") != (0,)
+    made = make_backup(kith, tmp_path / "b.age", keypair[1])
+    target = tmp_path / "restored"
+    assert restore(kith, made, target, key_file) == 0
+    with Vault.open(target, PASSPHRASE) as restored:
+        assert restored.live_store.one("SELECT count(*) FROM blind_index") == (0,)
+        assert restored.contacts.count() == 2
+    again = Kith(target, kith.passphrase_file)("import", str(source), "--json")
+    assert again.exit_code == 0, again.stderr
+    counts = json.loads(again.stdout)["counts"]
+    assert (counts["added"], counts["unchanged"]) == (0, 2)

@@ -18,6 +18,7 @@ from vault import import_rows, importer
 from vault.api import Vault
 from vault.blind_index import BlindIndex, bits_for
 from vault.crypto import blind
+from vault.encoding import enc
 from vault.errors import ImportFailed
 from vault.import_rows import WORKER_BYTES
 from vault.importer import ImportOptions, import_contacts
@@ -460,6 +461,8 @@ def test_blind_index_is_keyed_truncated_and_holds_no_plaintext(vault: Vault) -> 
     assert blind.digest(key_a, "email", "x", 64) != blind.digest(key_b, "email", "x", 64)
     assert blind.digest(key_a, "email", "x", 64) != blind.digest(key_a, "phone", "x", 64)
     assert blind.digest(key_a, "email", "x", 12) == blind.digest(key_a, "email", "x", 64) >> 52
+    for kind, value in (("email", "ana@example.org"), ("content", b"\x00\xff" * 300)):
+        assert blind._message(kind, value) == enc("kith/blind/1", kind, value)
 
 
 def test_bits_follow_ciphersweet_planner() -> None:
@@ -539,3 +542,14 @@ def test_imported_markers_reach_no_file_the_process_wrote(tmp_path: Path) -> Non
     assert len(groups) == 1
     kith("merge", report["added"][0]["id"], other)
     assert scan([vault_dir, tmp, home]) == []
+
+
+def test_reimport_with_the_bulk_prefetch(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "PREFETCH_CONTACTS", 1)
+    rows = "".join(f"P{i},p{i}@example.org,'+336123400{i:02d}\n" for i in range(60))
+    data = ("name,emails,phones\n" + rows + "Only a name,,\n").encode()
+    assert len(import_contacts(vault, data, ImportOptions()).added) == 61
+    again = import_contacts(vault, data, ImportOptions())
+    assert (len(again.added), len(again.merged), len(again.unchanged)) == (0, 0, 61)
+    third = import_contacts(vault, data + b"P8b,p8@example.org,'+33999\n", ImportOptions())
+    assert (len(third.added), len(third.merged)) == (0, 1)

@@ -133,8 +133,10 @@ def test_interaction_text_is_sealed(vault: Vault) -> None:
         "custom", 1, label="Qmilabel1", summary="Qmisummary2", outcome="Qmioutcome3",
         campaign="Qmicampaign4"))
     vault.interactions.log(ana, make_draft("donation", 2, amount="987654.32", currency="XQM"))
+    # The currency ("XQM") is not searched for: a 3-byte string turns up by chance in a few
+    # hundred KiB of ciphertext about once in 200 runs.
     assert_sealed(vault, ["Qmilabel1", "Qmisummary2", "Qmioutcome3", "Qmicampaign4",
-                          "987654.32", "XQM", "custom", "donation"])
+                          "987654.32", "custom", "donation"])
 
 
 # -- CLI -------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vault import backup_manifest as bm
+from vault import blind_index
 from vault import header as vault_header
 from vault.api import APP_VERSION, Vault
 from vault.backup_restore import (
@@ -168,7 +169,8 @@ def _write(
     """Snapshot, manifest, signature, then the encrypted tar into ``scratch``, read back."""
     if progress:
         progress("snapshot", 0, 1)
-    vault.live_store.snapshot(snapshot)
+    # DESIGN §5: blind indexes are never backed up; a restored vault rebuilds them on import.
+    vault.live_store.snapshot(snapshot, empty_tables=blind_index.TABLES)
     hdr, hdr_copy = _header_copies(vault.path)
     manifest = bm.Manifest(
         vault_id=vault.vault_id.hex(),

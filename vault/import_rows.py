@@ -36,10 +36,10 @@ import threading
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
-from typing import Any
 
 from vault import preferences as prefs_mod
 from vault.errors import ImportFailed, InvalidInput, KithError
+from vault.import_report import ImportOptions, Issue
 from vault.interchange import read_contacts
 from vault.model import ContactDraft
 from vault.validate import normalize_draft, normalize_email
@@ -58,35 +58,6 @@ CIVICRM_FLAGS: Mapping[str, tuple[str, ...]] = {
     "civicrm_do_not_mail": ("post",),
     "civicrm_is_opt_out": tuple(f"email:{kind}" for kind in prefs_mod.MESSAGE_KINDS),
 }
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    """What ``kith import`` asks for; ``region`` empty means the vault's default."""
-
-    fmt: str | None = None
-    preset: str | None = None
-    column_map: Mapping[str, str] | None = None
-    region: str = ""
-    tags: tuple[str, ...] = ()
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One line's problem: ``reason`` is a short word, ``message`` the sentence a user reads."""
-
-    line: int
-    reason: str
-    message: str
-    matches: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The report shape."""
-        out: dict[str, Any] = {"line": self.line, "reason": self.reason, "message": self.message}
-        if self.matches:
-            out["matches"] = list(self.matches)
-        return out
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vault import ids
 from vault import preferences as prefs_mod
 from vault.blind_index import BlindIndex, content_value, fresh_fingerprint, keys_of
-from vault.contacts import RECORD_TYPE, encode
+from vault.contacts import RECORD_TYPE, decode, encode
 from vault.errors import ImportFailed, InvalidInput
-from vault.import_rows import Batch, ImportOptions, Issue, Row, batches, why
+from vault.import_report import ImportOptions, Issue, Item, Outcome
+from vault.import_rows import Row, batches, why
 from vault.interchange.detect import check_bytes, detect_format
 from vault.merge import fits, merge_drafts
 from vault.model import Contact, ContactDraft
@@ -50,68 +50,16 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 Key = tuple[str, str]
 WRITE_BATCH = 5000
-_REPORT_LISTS = ("added", "merged", "unchanged", "skipped", "errors", "warnings")
+PREFETCH_CONTACTS = 1000  # below this, decrypting candidates one by one is cheaper
 _NEW, _CREATED, _EXISTING = 0, 1, 2  # what an entry is; a target is chosen in reverse order
-
-
-@dataclass
-class Item:
-    """One resulting contact and the lines that made it (``id`` is empty in a dry run)."""
-
-    id: str
-    lines: list[int]
-
-    def to_json(self) -> dict[str, Any]:
-        """The report shape."""
-        return {"id": self.id or None, "lines": self.lines}
-
-
-@dataclass
-class Outcome:
-    """What an import did (or, in a dry run, would do)."""
-
-    fmt: str
-    dry_run: bool
-    rows: int = 0
-    added: list[Item] = field(default_factory=list)
-    merged: list[Item] = field(default_factory=list)
-    unchanged: list[Item] = field(default_factory=list)
-    skipped: list[Issue] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
-    preferences: int = 0
-
-    def counts(self) -> dict[str, int]:
-        """How many of each."""
-        return {
-            "rows": self.rows, "added": len(self.added), "merged": len(self.merged),
-            "unchanged": len(self.unchanged), "skipped": len(self.skipped),
-            "errors": len(self.errors), "warnings": len(self.warnings),
-            "preferences": self.preferences,
-        }  # fmt: skip
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``kith import --json`` report."""
-        return {
-            "dry_run": self.dry_run,
-            "format": self.fmt,
-            "counts": self.counts(),
-            **{k: [i.to_json() for i in getattr(self, k)] for k in _REPORT_LISTS},
-        }
-
-    def take(self, batch: Batch) -> None:
-        """Count a batch's records and keep its issues."""
-        self.rows += batch.records
-        self.skipped += batch.skipped
-        self.errors += batch.errors
-        self.warnings += batch.warnings
 
 
 class _Entry:
     """A contact the import creates or changes; ``alias`` >= 0 once folded into another.
 
-    ``draft`` is None for a contact already written (``_CREATED``) until a later row needs it;
-    ``before`` is the draft as stored, to tell whether it changed.
+    ``draft`` is None for a contact already written (``_CREATED``), or in the vault and not
+    changed so far (``_EXISTING``), until a later row needs it; ``before`` is the draft as
+    stored, to tell whether it changed.
     """
 
     __slots__ = ("alias", "before", "denies", "digests", "draft", "fingerprint", "kind",
@@ -146,6 +94,19 @@ class _Matcher:
         # contacts are kept only while the current row is matched.
         self.known: dict[bytes, tuple[frozenset[Key], bytes]] = {}
         self.opened: dict[bytes, Contact] = {}
+
+    def prefetch(self) -> None:
+        """Learn the keys of every contact in one pass that opens only emails and phones.
+
+        For a file about as large as the vault (a re-import), this replaces one decryption of
+        each candidate the truncated index offers, true or false, with a cheap bulk pass; the
+        contacts that do match are then opened once each.
+        """
+        for record_id, values in self.repo.records.iter_fields(RECORD_TYPE, ("emails", "phones")):
+            attrs = decode(values)
+            keys = frozenset(keys_of(attrs["emails"], attrs["phones"]))
+            if keys:
+                self.known[record_id] = (keys, b"")
 
     def find(self, i: int) -> int:
         while self.entries[i].alias >= 0:
@@ -237,6 +198,8 @@ class _Matcher:
         entry = self.entries[target]
         entry.lines.append(row.line)
         entry.denies |= row.denies
+        if entry.kind == _EXISTING and entry.draft is entry.before:
+            entry.draft = entry.before = None  # unchanged: read back only if a later row needs it
         for key in keys:
             self.owner.setdefault(key, target)
         if content:
@@ -382,6 +345,8 @@ def import_contacts(
             index = BlindIndex(vault)
             index.refresh()
             matcher = _Matcher(vault, index)
+            if total_lines * 4 >= vault.contacts.count() >= PREFETCH_CONTACTS:
+                matcher.prefetch()
             writer = _Writer(vault, index, matcher, out)
             for batch in source:
                 out.take(batch)

@@ -172,17 +172,26 @@ class Store:
         """Rebuild the file so freed pages (already zeroed by secure_delete) are gone."""
         self.execute("VACUUM")
 
-    def snapshot(self, path: Path) -> None:
+    def snapshot(self, path: Path, *, empty_tables: tuple[str, ...] = ()) -> None:
         """Write a consistent copy of the database to the new file ``path`` (backups, issue 4).
 
         ``VACUUM INTO`` reads the whole database in one read transaction, so the copy is one
         committed state even while another connection or process writes (writers wait, up to
         the busy timeout). The copy is keyed like this database, so it holds ciphertext only,
         and it is compacted (no free pages). The file is created 0600 before SQLite opens it.
+        ``empty_tables`` are emptied in the copy (then vacuumed): what must never be backed up.
         """
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
             self.execute("VACUUM INTO ?", (str(path),))
+            if empty_tables:
+                with self.attached(path, "snap"):
+                    self.execute("PRAGMA snap.secure_delete = ON")
+                    for table in empty_tables:
+                        if not table.isidentifier():
+                            raise ValueError("table names are identifiers")
+                        self.execute(f"DELETE FROM snap.{table}")  # noqa: S608
+                    self.execute("VACUUM snap")
         except BaseException:
             path.unlink(missing_ok=True)
             raise

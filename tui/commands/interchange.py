@@ -38,6 +38,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 _PHASES = {"importing": "Importing", "finishing": "Finishing"}
 PROGRESS_BYTES = 256 * 1024  # smaller files import in well under a second
+MAX_ISSUE_LINES = 100  # a person reads the first ones; --json has them all
 
 
 def destroy_advice(path: Path) -> str:
@@ -99,13 +100,18 @@ def _summary(outcome: Outcome) -> list[str]:
     ]
     if c["preferences"]:
         lines.append(f"consent preferences set for {c['preferences']} contact(s) (CiviCRM flags)")
-    for issue in sorted(outcome.skipped + outcome.errors + outcome.warnings,
-                        key=lambda i: i.line):  # fmt: skip
-        kind = ("rejected" if issue in outcome.errors
-                else "warning" if issue in outcome.warnings else "skipped")  # fmt: skip
+    issues = sorted(
+        [(i.line, "skipped", i) for i in outcome.skipped]
+        + [(i.line, "rejected", i) for i in outcome.errors]
+        + [(i.line, "warning", i) for i in outcome.warnings],
+        key=lambda item: item[0],
+    )
+    for line, kind, issue in issues[:MAX_ISSUE_LINES]:
         matches = (" (" + ", ".join(short_id(m) for m in issue.matches) + ")"
                    if issue.matches else "")  # fmt: skip
-        lines.append(f"  line {issue.line}: {kind}: {issue.message}{matches}")
+        lines.append(f"  line {line}: {kind}: {safe(issue.message)}{matches}")
+    if len(issues) > MAX_ISSUE_LINES:
+        lines.append(f"  ... and {len(issues) - MAX_ISSUE_LINES} more (see --json)")
     if outcome.dry_run:
         lines.append("dry run: nothing was changed")
     return lines
