@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tests.cli_helpers import add
 from tests.conftest import Kith
 
 CONTACT_KEYS = {
@@ -24,12 +25,6 @@ CONTACT_KEYS = {
     "created",
     "updated",
 }
-
-
-def add(kith: Kith, *args: str) -> str:
-    result = kith("add", *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_add_show_json_shape(kith: Kith) -> None:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.cli_helpers import add
 from tests.conftest import Kith
 from tests.sealed_markers import assert_sealed
 from vault.api import Vault
@@ -150,12 +151,6 @@ def test_event_text_is_sealed(vault: Vault) -> None:
 
 EVENT_KEYS = {"id", "name", "starts", "ends", "place", "capacity", "description", "signups",
               "attended", "created"}
-
-
-def add(kith: Kith, *args: str) -> str:
-    result = kith("add", *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
 
 
 def new_event(kith: Kith, *args: str) -> str:

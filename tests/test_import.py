@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import files
 from tests.conftest import PASSPHRASE, Kith
 from vault import import_rows, importer
 from vault.api import Vault
@@ -36,10 +37,6 @@ GOOD = {
     "v40_groups.vcf": 2,
 }
 GROUPS = {"v30_apple.vcf": 1, "v40_groups.vcf": 1}
-
-
-def files(vault_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in vault_dir.iterdir()}
 
 
 @contextmanager

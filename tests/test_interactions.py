@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.cli_helpers import add
 from tests.conftest import Kith
 from tests.sealed_markers import assert_sealed
 from vault.api import Vault
@@ -140,12 +141,6 @@ def test_interaction_text_is_sealed(vault: Vault) -> None:
 
 
 # -- CLI -------------------------------------------------------------------------------------
-
-
-def add(kith: Kith, *args: str) -> str:
-    result = kith("add", *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
 
 
 INTERACTION_KEYS = {"id", "contact", "kind", "label", "at", "direction", "summary", "outcome",

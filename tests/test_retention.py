@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import add, files, run_json
 from tests.conftest import Kith
 from vault.api import Vault
 from vault.crypto import aead
@@ -15,22 +14,6 @@ from vault.dates import day_start, end_of_day, parse_day
 from vault.errors import BadDate, IntegrityError
 from vault.model import ContactDraft, Phone
 from vault.records import field_ad
-
-
-def add(kith: Kith, *args: str) -> str:
-    result = kith("add", *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
-
-
-def run_json(kith: Kith, *args: str) -> object:
-    result = kith(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def files(vault_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in vault_dir.iterdir()}
 
 
 @pytest.mark.parametrize("bad", ["2025-02-30", "31/03/2025", "20250331", "2025-3-1", "", "soon"])

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.cli_helpers import add
 from tests.conftest import Kith
 from tests.sealed_markers import assert_sealed
 from vault.api import Vault
@@ -222,12 +223,6 @@ def test_saved_search_is_sealed(vault: Vault) -> None:
 
 
 # -- CLI -------------------------------------------------------------------------------------
-
-
-def add(kith: Kith, *args: str) -> str:
-    result = kith("add", *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_cli_search_save_and_list_saved(kith: Kith) -> None:

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from tests.cli_helpers import add, files, run_json
 from tests.conftest import Kith
 from vault.api import Vault
 from vault.crypto import aead
 from vault.errors import InvalidInput, LastSegment, NoSuchSegment, SegmentNameTaken
 from vault.model import ContactDraft
 from vault.records import cdk_ad, field_ad
-
-
-def add(kith: Kith, *args: str) -> str:
-    result = kith("add", *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
-
-
-def run_json(kith: Kith, *args: str) -> object:
-    result = kith(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def files(vault_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in vault_dir.iterdir()}
 
 
 def test_create_list_show_rename(kith: Kith) -> None:

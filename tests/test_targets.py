@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
+from tests.cli_helpers import add, files, run_json
 from tests.conftest import Kith
 from vault.api import Vault
 from vault.errors import StanceOutOfRange
 from vault.model import ContactDraft
 from vault.targets import parse_stance
-
-
-def add(kith: Kith, *args: str) -> str:
-    result = kith("add", *args)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
-
-
-def run_json(kith: Kith, *args: str) -> object:
-    result = kith(*args, "--json")
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def files(vault_dir: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in vault_dir.iterdir()}
 
 
 @pytest.mark.parametrize("bad", ["0", "6", "-1", "2.5", "high", "", "²", " 7 "])

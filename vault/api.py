@@ -137,11 +137,8 @@ class Vault:
         return cls(directory, hdr, vmk)
 
     def lock(self) -> None:
-        """Close the database and drop keys and the search index."""
-        if self._index is not None:
-            self._index.clear()
-            self._index = None
-        self.activity_cache.clear()
+        """Close the database and drop keys and the in-memory indexes."""
+        self.drop_indexes()
         self._identity = None
         if self.store is not None:
             self.store.close()
@@ -301,11 +298,7 @@ class Vault:
         activity indexes means nothing just shredded can still be shown from memory.
         """
         outcome = self.retention.apply(plan)
-        with self._index_lock:
-            if self._index is not None:
-                self._index.clear()
-                self._index = None
-        self.activity_cache.clear()
+        self.drop_indexes()
         return outcome
 
     def drop_indexes(self) -> None:
