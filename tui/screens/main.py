@@ -164,11 +164,16 @@ class MainScreen(KithScreen[None]):
         if expired:
             self.post_message(self.Expired(expired))
         published = moved = float("-inf")
+        shown_rows = 0
 
         def publish(loaded: int, total: int) -> None:
-            nonlocal published, moved
+            nonlocal published, moved, shown_rows
             now = time.monotonic()
-            if self.roster.complete or now - published >= self.PUBLISH_SECONDS:
+            # The first batch is shown at once (the count-only call before it must not use up
+            # that slot: it delayed the first page by a whole PUBLISH_SECONDS), then every second.
+            first_rows = loaded > 0 and shown_rows == 0
+            if self.roster.complete or first_rows or now - published >= self.PUBLISH_SECONDS:
+                shown_rows = loaded
                 published = moved = now
                 gc.freeze()  # see the module docstring; O(1), and keeps loading smooth too
                 self.post_message(self.Ready(self.snapshot()))
