@@ -96,6 +96,26 @@ def kith(vault_dir: Path, passphrase_file: Path, monkeypatch: pytest.MonkeyPatch
     return runner
 
 
+def isolated_env(tmp_path: Path) -> tuple[dict[str, str], Path, Path, Path]:
+    """An environment whose vault, TMPDIR, HOME and XDG folders all live under ``tmp_path``.
+
+    Marker tests run real processes in it, then scan those folders: anything the process wrote
+    (a temp file, a cache, a log) is there to be found. Returns (env, vault, tmp, home).
+    """
+    vault_dir, tmp, home = tmp_path / "vault", tmp_path / "tmp", tmp_path / "home"
+    tmp.mkdir(exist_ok=True)
+    home.mkdir(exist_ok=True)
+    env = {
+        "KITH_VAULT": str(vault_dir),
+        "TMPDIR": str(tmp),
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local/share"),
+        "XDG_STATE_HOME": str(home / ".local/state"),
+    }
+    return env, vault_dir, tmp, home
+
+
 def run_kith_process(
     *args: str, env: dict[str, str] | None = None, input: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
@@ -112,4 +132,4 @@ def run_kith_process(
     )
 
 
-__all__ = ["PASSPHRASE", "ROOT", "SHARED", "Kith", "cli", "run_kith_process"]
+__all__ = ["PASSPHRASE", "ROOT", "SHARED", "Kith", "cli", "isolated_env", "run_kith_process"]

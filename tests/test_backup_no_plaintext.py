@@ -14,26 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSPHRASE, run_kith_process
-from tests.test_no_plaintext import MARKERS, PHONE, needles, scan
+from tests.conftest import PASSPHRASE, isolated_env, run_kith_process
+from tests.test_no_plaintext import MARKERS, marked_contact_args, needles, scan
 from vault import backup
 from vault.crypto.age import decrypt_with_identities
 
 
 @pytest.mark.slow
 def test_no_marker_in_backups_temp_or_restore_before_unlock(tmp_path: Path) -> None:
-    vault_dir, tmp, home = tmp_path / "vault", tmp_path / "tmp", tmp_path / "home"
+    env, vault_dir, tmp, home = isolated_env(tmp_path)
     backups, restored, keys = tmp_path / "backups", tmp_path / "restored", tmp_path / "keys"
-    for folder in (tmp, home, keys):
-        folder.mkdir()
-    env = {
-        "KITH_VAULT": str(vault_dir),
-        "TMPDIR": str(tmp),
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-    }
+    keys.mkdir()
     secret = (PASSPHRASE + "\n").encode()
 
     def kith(*args: str, stdin: bytes = secret) -> tuple[str, str]:
@@ -43,33 +34,7 @@ def test_no_marker_in_backups_temp_or_restore_before_unlock(tmp_path: Path) -> N
 
     kith("init", "--kdf-memory", "8", "--kdf-time", "1", "--region", "FR")
     m = MARKERS
-    kith(
-        "add",
-        "--name",
-        m["name"],
-        "--given-name",
-        m["given"],
-        "--family-name",
-        m["family"],
-        "--email",
-        m["email"],
-        "--phone",
-        PHONE,
-        "--address",
-        f"{m['street']}; {m['city']};; {m['postcode']}; FR",
-        "--org",
-        m["org"],
-        "--role",
-        m["role"],
-        "--language",
-        m["language"],
-        "--note",
-        m["note"],
-        "--tag",
-        m["tag"],
-        "--field",
-        f"{m['field_key']}={m['field_value']}",
-    )
+    kith(*marked_contact_args())
     key = keys / "recovery.txt"
     kith("recovery-key", "create", "--out", str(key))
     made, _ = kith("backup", "create", "--out", f"{backups}/", "--recovery-key")

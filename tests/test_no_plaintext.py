@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSPHRASE, run_kith_process
+from tests.conftest import PASSPHRASE, isolated_env, run_kith_process
 
 MARKERS = {
     "name": "Qmkname4f1",
@@ -33,6 +33,18 @@ MARKERS = {
 }
 PHONE = "+33 6 71 82 93 04"
 PHONE_DIGITS = "33671829304"
+
+
+def marked_contact_args() -> list[str]:
+    """``kith add`` arguments for a contact whose every field holds a marker."""
+    m = MARKERS
+    return [
+        "add", "--name", m["name"], "--given-name", m["given"], "--family-name", m["family"],
+        "--email", m["email"], "--phone", PHONE,
+        "--address", f"{m['street']}; {m['city']};; {m['postcode']}; FR",
+        "--org", m["org"], "--role", m["role"], "--language", m["language"],
+        "--note", m["note"], "--tag", m["tag"], "--field", f"{m['field_key']}={m['field_value']}",
+    ]  # fmt: skip
 
 
 def needles() -> list[bytes]:
@@ -57,17 +69,7 @@ def scan(roots: list[Path]) -> list[str]:
 
 @pytest.mark.slow
 def test_no_marker_anywhere_the_process_wrote(tmp_path: Path) -> None:
-    vault_dir, tmp, home = tmp_path / "vault", tmp_path / "tmp", tmp_path / "home"
-    tmp.mkdir()
-    home.mkdir()
-    env = {
-        "KITH_VAULT": str(vault_dir),
-        "TMPDIR": str(tmp),
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-    }
+    env, vault_dir, tmp, home = isolated_env(tmp_path)
     secret = (PASSPHRASE + "\n").encode()
 
     def kith(*args: str) -> str:
@@ -77,33 +79,7 @@ def test_no_marker_anywhere_the_process_wrote(tmp_path: Path) -> None:
 
     kith("init", "--kdf-memory", "8", "--kdf-time", "1", "--region", "FR")
     m = MARKERS
-    short = kith(
-        "add",
-        "--name",
-        m["name"],
-        "--given-name",
-        m["given"],
-        "--family-name",
-        m["family"],
-        "--email",
-        m["email"],
-        "--phone",
-        PHONE,
-        "--address",
-        f"{m['street']}; {m['city']};; {m['postcode']}; FR",
-        "--org",
-        m["org"],
-        "--role",
-        m["role"],
-        "--language",
-        m["language"],
-        "--note",
-        m["note"],
-        "--tag",
-        m["tag"],
-        "--field",
-        f"{m['field_key']}={m['field_value']}",
-    ).strip()
+    short = kith(*marked_contact_args()).strip()
     other = kith("add", "--name", "Doomed " + m["name"], "--tag", m["tag"]).strip()
     kith("edit", short, "--add-tag", m["edited"])
     assert m["name"] in kith("show", short)

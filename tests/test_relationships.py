@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import add, files, run_json
-from tests.conftest import Kith
+from tests.conftest import Kith, isolated_env
 from vault.api import Vault
 from vault.errors import InvalidInput, UnknownRelationKind
 from vault.model import ContactDraft
@@ -166,17 +166,7 @@ def test_organizing_text_never_reaches_disk(tmp_path: Path) -> None:
     """Real processes: segments, relationships, targets, retention; then scan every file."""
     from tests.conftest import PASSPHRASE, run_kith_process
 
-    vault_dir, tmp, home = tmp_path / "vault", tmp_path / "tmp", tmp_path / "home"
-    tmp.mkdir()
-    home.mkdir()
-    env = {
-        "KITH_VAULT": str(vault_dir),
-        "TMPDIR": str(tmp),
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        "XDG_STATE_HOME": str(home / ".local/state"),
-    }
+    env, vault_dir, tmp, home = isolated_env(tmp_path)
     secret = (PASSPHRASE + "\n").encode()
 
     def kith(*args: str) -> str:
