@@ -127,14 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.UsageError as error:
-        hint = (
-            f" (see: kith {error.ctx.command_path.partition(' ')[2]} --help)".replace(
-                "kith  --help", "kith --help"
-            )
-            if error.ctx
-            else ""
-        )
-        click.echo(f"kith: usage: {error.format_message()}{hint}", err=True)
+        path = error.ctx.command_path if error.ctx else "kith"
+        click.echo(f"kith: usage: {error.format_message()} (see: {path} --help)", err=True)
         return 2
     except click.Abort:
         click.echo("kith: cancelled.", err=True)
