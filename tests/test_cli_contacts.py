@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from tests.cli_helpers import add
 from tests.conftest import Kith
@@ -185,3 +186,15 @@ def test_burn_removes_everything_and_says_what_it_cannot_do(kith: Kith) -> None:
 def test_no_vault_exits_4(tmp_path, passphrase_file) -> None:  # type: ignore[no-untyped-def]
     result = Kith(tmp_path / "absent", passphrase_file)("list")
     assert result.exit_code == 4
+
+
+def test_burn_overwrites_the_header_before_unlinking_it(kith: Kith, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A second name for the header's inode still sees it after burn: its bytes must be gone."""
+    header = kith.vault_dir / "vault.hdr"
+    before = header.read_bytes()
+    alias = tmp_path / "alias-of-vault.hdr"
+    os.link(header, alias)
+    assert kith("burn", "--yes", passphrase=False).exit_code == 0
+    after = alias.read_bytes()
+    assert len(after) == len(before) and after != before
+    assert before[:8] not in after  # not even the magic survives

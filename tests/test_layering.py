@@ -76,3 +76,13 @@ def test_every_error_has_a_message_and_an_exit_code(package: str) -> None:
         assert cls.__doc__ and cls.__doc__.strip().endswith("."), cls
         assert cls.exit_code in {1, 2, 3, 4, 5, 6}, cls
         assert "\n" not in cls().message
+
+
+def test_the_error_tree_drawn_in_the_docstring_is_complete() -> None:
+    """vault/errors.py draws its tree (as httpx does); every class must be in the drawing,
+    under its parent, with its exit code."""
+    errors = importlib.import_module("vault.errors")
+    drawing = errors.__doc__ or ""
+    for name, cls in inspect.getmembers(errors, inspect.isclass):
+        if issubclass(cls, errors.KithError) and cls.__module__ == "vault.errors":
+            assert f"{name} ({cls.exit_code})" in drawing, name

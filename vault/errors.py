@@ -5,16 +5,41 @@ with. Third-party errors are mapped to these where they enter the package, so no
 ``vault`` ever sees a library exception.
 
     KithError (1)
-    +-- CannotUnlock (3)       wrong passphrase OR damaged header: one class, no oracle
-    +-- NotFound (4)
-    |   +-- NoVault (4)
-    |   +-- AmbiguousId (4)
-    +-- InvalidInput (5)
-    |   +-- UnsafeParameters (5)
-    +-- IntegrityError (6)     every AEAD or signature failure, and a damaged database
-    |   +-- NoMatchingKey (6)  a backup no given key or passphrase opens
+    +-- BackupExists (1)
+    +-- BackupIOError (1)
+    +-- BackupTargetNotEmpty (1)
+    +-- ExportExists (1)
+    +-- RecoveryKeyExists (1)
+    +-- TransportFailed (1)
     +-- VaultExists (1)
     +-- VaultLocked (1)
+    +-- CannotUnlock (3)       wrong passphrase OR damaged header: one class, no oracle
+    +-- NotFound (4)
+    |   +-- AmbiguousId (4)
+    |   |   `-- AmbiguousContact (4)
+    |   +-- NoRecoveryKey (4)
+    |   +-- NoSuchSavedSearch (4)
+    |   +-- NoSuchSegment (4)
+    |   `-- NoVault (4)
+    +-- InvalidInput (5)
+    |   +-- BadDate (5)
+    |   |   `-- BadDateTime (5)
+    |   +-- BadFilter (5)
+    |   +-- EventFull (5)
+    |   +-- IdentityRequired (5)
+    |   +-- ImportFailed (5)
+    |   +-- LastSegment (5)
+    |   +-- MergeConflict (5)
+    |   +-- NothingToMerge (5)
+    |   +-- SegmentNameTaken (5)
+    |   +-- StanceOutOfRange (5)
+    |   +-- UnknownChannel (5)
+    |   +-- UnknownKind (5)
+    |   +-- UnknownRelationKind (5)
+    |   `-- UnsafeParameters (5)
+    `-- IntegrityError (6)     every AEAD or signature failure, and a damaged database
+        +-- BadBackup (6)
+        `-- NoMatchingKey (6)  a backup no given key or passphrase opens
 """
 
 from __future__ import annotations

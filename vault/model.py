@@ -14,7 +14,7 @@ Rules (checked by ``vault/validate.py`` before anything is stored, never here):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -128,9 +128,4 @@ class Contact(ContactDraft):
         }
 
 
-def with_changes(draft: ContactDraft, **changes: Any) -> ContactDraft:
-    """A copy of ``draft`` with ``changes`` applied (typed wrapper over ``replace``)."""
-    return replace(draft, **changes)
-
-
-__all__ = ["Address", "Contact", "ContactDraft", "Email", "Phone", "with_changes"]
+__all__ = ["Address", "Contact", "ContactDraft", "Email", "Phone"]
