@@ -24,7 +24,7 @@ from vault.crypto.kdf import TEST_PARAMS
 
 PASSPHRASE = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+VECTORS = ROOT / "tests" / "vectors"  # public vectors the project carries (see its README)
 
 
 @pytest.fixture
@@ -132,4 +132,4 @@ def run_kith_process(
     )
 
 
-__all__ = ["PASSPHRASE", "ROOT", "SHARED", "Kith", "cli", "isolated_env", "run_kith_process"]
+__all__ = ["PASSPHRASE", "ROOT", "VECTORS", "Kith", "cli", "isolated_env", "run_kith_process"]

@@ -23,7 +23,7 @@ from vault.agefile import MAX_HEADER_BYTES, MAX_SCRYPT_LOG_N, MAX_STANZAS, parse
 from vault.crypto.age import decrypt_with_identities, decrypt_with_passphrase
 from vault.errors import IntegrityError, KithError, NoMatchingKey
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "cctv-age"
+VECTORS = Path(__file__).resolve().parent / "vectors" / "cctv-age"
 FILES = sorted(VECTORS.iterdir()) if VECTORS.is_dir() else []
 PQ_IDENTITY_PREFIX = "AGE-SECRET-KEY-PQ-"
 

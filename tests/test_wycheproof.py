@@ -1,4 +1,4 @@
-"""Wycheproof vectors (../shared/vectors/wycheproof) through the project's own crypto module.
+"""Wycheproof vectors (tests/vectors/wycheproof) through the project's own crypto module.
 
 Every ``valid`` case must pass, every ``invalid`` one must be rejected with ``IntegrityError``,
 and an ``acceptable`` one may go either way but must not crash (X25519 low-order points raise in
@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import VECTORS as ALL_VECTORS
 from vault.crypto import aead, kdf, keys
 from vault.errors import IntegrityError
 
-VECTORS = SHARED / "vectors" / "wycheproof"
+VECTORS = ALL_VECTORS / "wycheproof"
 
 
 def cases(name: str) -> Iterator[Any]:
