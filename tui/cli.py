@@ -1,9 +1,13 @@
 """The ``kith`` command line: one click group, errors printed from one place.
 
 Every ``KithError`` becomes one line on stderr, ``kith: <its docstring>``, and its exit code.
-Usage mistakes exit 2 with one line. Any other exception is reported by type only, with no
-message or traceback, because a message could carry contact data; set ``KITH_DEBUG=1`` on a
-machine you control to see the traceback.
+Usage mistakes exit 2 with one line. A full disk met outside the vault's own mapping (an
+``OSError`` with ENOSPC) is still ``DiskFull``'s line. SIGTERM and SIGHUP take the Ctrl-C path
+(``tui/signals.py``): every ``finally`` and ``except BaseException`` cleanup runs (a partial
+export is destroyed, a transaction rolled back), then Kith exits 128 + the signal number.
+
+Any other exception is reported by type only, with no message or traceback, because a message
+could carry contact data; set ``KITH_DEBUG=1`` on a machine you control to see the traceback.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from tui.commands import (
 )
 from tui.context import KithContext, default_vault_dir
 from tui.passphrase import PassphraseSource
-from vault.errors import KithError
+from tui.signals import Terminated, terminate_like_ctrl_c
+from vault.diskfull import is_disk_full
+from vault.errors import DiskFull, KithError
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,6 +125,11 @@ segments.segment.add_command(sync_cmds.unshare)
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every failure into one line and an exit code."""
+    with terminate_like_ctrl_c():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         cli.main(args=argv, prog_name="kith", standalone_mode=False)
     except KithError as error:
@@ -130,16 +141,25 @@ def main(argv: list[str] | None = None) -> int:
         path = error.ctx.command_path if error.ctx else "kith"
         click.echo(f"kith: usage: {error.format_message()} (see: {path} --help)", err=True)
         return 2
-    except click.Abort:
+    except click.Abort as error:
+        if isinstance(error.__context__, Terminated):  # click turns KeyboardInterrupt into Abort
+            click.echo("kith: interrupted.", err=True)
+            return 128 + error.__context__.signum
         click.echo("kith: cancelled.", err=True)
         return 1
     except click.ClickException as error:
         click.echo(f"kith: {error.format_message()}", err=True)
         return error.exit_code
+    except Terminated as stop:
+        click.echo("kith: interrupted.", err=True)
+        return 128 + stop.signum
     except KeyboardInterrupt:
         click.echo("kith: interrupted.", err=True)
         return 130
     except Exception as error:
+        if is_disk_full(error):
+            click.echo(f"kith: {DiskFull().message}", err=True)
+            return DiskFull.exit_code
         if os.environ.get("KITH_DEBUG") == "1":
             raise
         click.echo(f"kith: internal error ({type(error).__name__}); details hidden.", err=True)

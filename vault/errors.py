@@ -8,6 +8,7 @@ with. Third-party errors are mapped to these where they enter the package, so no
     +-- BackupExists (1)
     +-- BackupIOError (1)
     +-- BackupTargetNotEmpty (1)
+    +-- DiskFull (1)           no space left: nothing was changed (documented, README)
     +-- ExportExists (1)
     +-- RecoveryKeyExists (1)
     +-- TransportFailed (1)
@@ -100,6 +101,13 @@ class IntegrityError(KithError):
     """Integrity check failed: damaged or tampered data."""
 
     exit_code = 6
+
+
+class DiskFull(KithError):
+    """Disk full: nothing was changed; free some space and try again."""
+
+    # Exit 1 ("other error") on purpose: the 0-6 contract is frozen and every code in it has a
+    # meaning; scripts tell this case apart by the line (README, docs/threat-model.md).
 
 
 class VaultExists(KithError):

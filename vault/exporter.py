@@ -7,13 +7,19 @@ writing contacts out must come through here, and through the same consent.
 Rules and reasons:
 - Consent first: ``write_plaintext`` refuses unless the caller passes ``plaintext_ok=True``;
   the CLI sets it only with ``--yes-plaintext`` or a confirmation typed on a terminal.
-- The file is created with ``O_CREAT | O_EXCL | O_NOFOLLOW`` and mode 0600, so it is never
-  readable by other users, not even for an instant, and a symlink planted at the target cannot
-  redirect the write. An existing file is never overwritten (``ExportExists``): overwriting
-  would let a typo destroy a file, and truncating in place would leave its old blocks around.
-  A temp file renamed into place was rejected because ``rename`` silently replaces an existing
-  target, and ``link`` (which does not) fails on the FAT and exFAT USB sticks exports often go to.
-- A failure while writing removes the partial file, so no half-written plaintext is left.
+- The target name is reserved first, empty, with ``O_CREAT | O_EXCL | O_NOFOLLOW`` and mode
+  0600: an existing file is never overwritten (``ExportExists``; overwriting would let a typo
+  destroy a file) and a symlink planted at the target cannot redirect the write. The contacts
+  are then written to a new 0600 temporary file in the same folder (``.kith-export-*.part``,
+  a short name of its own, so an over-long target name fails cleanly before any data is
+  written), flushed to disk, and renamed over the reserved empty file at the end. So the
+  final name never holds a half-written export, and ``rename`` can only replace the empty
+  file Kith itself created (``link``, which never replaces, fails on the FAT and exFAT USB
+  sticks exports often go to).
+- Any failure or interruption while writing (Ctrl-C, SIGTERM and SIGHUP take the same path in
+  the CLI, issue 14; a full disk is ``DiskFull``) overwrites the partial plaintext with zeros,
+  flushes, and unlinks it, then removes the reserved name: nothing is left. A kill -9 cannot
+  run any code; it can leave a ``.kith-export-*.part`` file, which is named as such.
 - Order: by display name (accent- and case-insensitive), then id, so two exports of the same
   vault are identical files (diffable, and no hint of insertion order).
 - ``--tag T`` keeps contacts having any of the tags (compared case- and accent-insensitively).
@@ -26,12 +32,16 @@ Rules and reasons:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vault.diskfull import disk_full_as_error, is_disk_full
 from vault.errors import ExportExists, InvalidInput, KithError
+from vault.header import fsync_directory
 from vault.interchange import write_csv, write_json, write_vcard
 from vault.model import Contact, ContactDraft
 from vault.search import fold
@@ -40,6 +50,7 @@ if TYPE_CHECKING:
     from vault.api import Vault
 
 FORMATS = ("vcard", "csv", "json")
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _WRITERS = {"vcard": write_vcard, "csv": write_csv, "json": write_json}
 
 
@@ -66,13 +77,30 @@ def write_plaintext(path: Path, chunks: Iterable[str], *, plaintext_ok: bool) ->
     """
     if not plaintext_ok:
         raise InvalidInput("(a plaintext export needs explicit consent)")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    with disk_full_as_error():
+        _reserve(path)
+        try:
+            return _write_then_rename(path, chunks)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+
+
+def _reserve(path: Path) -> None:
+    """Create ``path`` empty, 0600, refusing an existing name or a symlink."""
     try:
-        fd = os.open(path, flags, 0o600)
+        os.close(os.open(path, _NEW_FILE, 0o600))
     except FileExistsError:
         raise ExportExists from None
     except OSError as error:
+        if is_disk_full(error):
+            raise
         raise KithError(f"(cannot create the export file: {error.strerror or 'error'})") from None
+
+
+def _write_then_rename(path: Path, chunks: Iterable[str]) -> int:
+    temp = path.parent / f".kith-export-{secrets.token_hex(8)}.part"
+    fd = os.open(temp, _NEW_FILE, 0o600)
     written = 0
     try:
         os.fchmod(fd, 0o600)
@@ -82,10 +110,37 @@ def write_plaintext(path: Path, chunks: Iterable[str], *, plaintext_ok: bool) ->
                 written += len(chunk.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
+        os.rename(temp, path)
     except BaseException:
-        path.unlink(missing_ok=True)
+        destroy_partial(temp)
         raise
+    with contextlib.suppress(OSError):
+        fsync_directory(path.parent)
     return written
+
+
+def destroy_partial(path: Path) -> None:
+    """Overwrite the file ``path`` with zeros, flush, and unlink it (best effort, never raises).
+
+    Reason: unlinking alone leaves the plaintext in free blocks; zeroing it first removes it
+    from the file system's view on disks that write in place (not a guarantee on flash or
+    copy-on-write file systems: docs/threat-model.md).
+    """
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            size = os.fstat(fd).st_size
+            zeros = b"\0" * min(size, 1 << 20)
+            done = 0
+            while done < size:
+                done += os.write(fd, zeros[: size - done])
+            os.fsync(fd)
+        except OSError:
+            pass  # a full disk cannot refuse an overwrite in place, but a failing one can
+        finally:
+            os.close(fd)
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def export_contacts(
@@ -99,4 +154,4 @@ def export_contacts(
     return len(contacts)
 
 
-__all__ = ["FORMATS", "export_contacts", "render", "select", "write_plaintext"]
+__all__ = ["FORMATS", "destroy_partial", "export_contacts", "render", "select", "write_plaintext"]

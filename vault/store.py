@@ -10,8 +10,12 @@ Rules and reasons (DESIGN §2):
 - ``cipher_version`` is checked at every open: a 3.x library would silently use weaker defaults.
 - Every library error is mapped here: a database that will not decrypt or whose pages fail their
   HMAC is an ``IntegrityError`` (the key came from a header that unwrapped correctly, so the file
-  itself is damaged); ``database is locked`` is ``VaultBusy``.
+  itself is damaged); ``database is locked`` is ``VaultBusy``; ``database or disk is full``
+  (SQLITE_FULL) and a disk I/O error caused by it are ``DiskFull``, never "tampered".
 - ``transaction()`` nests with savepoints: the outermost block commits or leaves no trace.
+  SQLite itself rolls a transaction back after SQLITE_FULL or an I/O error, so the rollback
+  here is skipped when none is active and never hides the first error (it used to surface as
+  "cannot rollback - no transaction is active").
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 
 import sqlcipher3
 
-from vault.errors import IntegrityError, KithError
+from vault.errors import DiskFull, IntegrityError, KithError
 
 DB_NAME = "vault.db"
 MIN_CIPHER_MAJOR = 4
@@ -43,6 +47,8 @@ def _map_error(error: Exception) -> KithError:
     text = str(error).lower()
     if "locked" in text or "busy" in text:
         return VaultBusy()
+    if "disk is full" in text or "disk full" in text:
+        return DiskFull()
     if isinstance(error, sqlcipher3.DatabaseError):
         return IntegrityError("(the vault database)")
     return KithError("database error")
@@ -159,14 +165,29 @@ class Store:
                 yield
             except BaseException:
                 self._depth -= 1
-                if self._depth == 0:
-                    self._conn.execute("ROLLBACK")
-                else:
-                    self._conn.execute(f"ROLLBACK TO {name}")
-                    self._conn.execute(f"RELEASE {name}")
+                self._undo(name)
                 raise
             self._depth -= 1
-            self.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+            try:
+                self.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+            except KithError:
+                self._undo(name)
+                raise
+
+    def _undo(self, name: str) -> None:
+        """Roll back to before savepoint ``name`` (the whole transaction at depth 0).
+
+        Nothing to do when SQLite already ended the transaction (after SQLITE_FULL, an I/O
+        error or out of memory); a failing rollback never replaces the error being raised.
+        """
+        if not self._conn.in_transaction:
+            return
+        with contextlib.suppress(sqlcipher3.Error):
+            if self._depth == 0:
+                self._conn.execute("ROLLBACK")
+            else:
+                self._conn.execute(f"ROLLBACK TO {name}")
+                self._conn.execute(f"RELEASE {name}")
 
     def vacuum(self) -> None:
         """Rebuild the file so freed pages (already zeroed by secure_delete) are gone."""

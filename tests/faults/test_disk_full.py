@@ -1,0 +1,85 @@
+"""Item 2 of issue 14: a full disk is one clear line, exit 1, and nothing is changed or left.
+
+Each case runs real ``kith`` processes on a small tmpfs (``small_disk.py``) filled to the brim,
+with a little slack so the failure comes at different points of the write. After the failure
+the filler is removed and ``kith check`` and ``kith list --json`` must show the vault intact
+and unchanged; no stray file (journal, temp, ``.part``, partial export) may remain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.faults.conftest import run_full
+
+INIT = ["init", "--kdf-memory", "8", "--kdf-time", "1", "--region", "FR"]
+LINE = "kith: Disk full: nothing was changed; free some space and try again.\n"
+
+
+def _setup() -> list[list[str]]:
+    return [INIT, ["add", "--name", "Ada Lovelace", "--email", "ada@example.org", "--tag", "t"]]
+
+
+def _check_unchanged(report: dict[str, Any]) -> None:
+    attack = report["attack"]
+    assert all(s["code"] == 0 for s in report["setup"]), report["setup"]
+    assert attack["stderr"].endswith(LINE), attack["stderr"]  # export warns first, then fails
+    assert attack["stderr"].count("kith:") == 1 or attack["args"][0] == "export"
+    assert attack["code"] == 1
+    assert report["during"] == report["before"], "a partial or temporary file was left"
+    check, listing = report["after"]
+    assert check["code"] == 0, check["stderr"]
+    assert listing["code"] == 0 and '"Ada Lovelace"' in listing["stdout"]
+
+
+@pytest.mark.parametrize("slack", [0, 40960])
+def test_add_on_a_full_disk(tmp_path: Path, slack: int) -> None:
+    report = run_full(tmp_path, {
+        "size_kb": 4096, "setup": _setup(), "slack": slack,
+        "attack": ["add", "--name", "Grace Hopper", "--note", "x" * 20000],
+        "after": [["check"], ["list", "--json"]],
+    })  # fmt: skip
+    _check_unchanged(report)
+    assert "Grace" not in report["after"][1]["stdout"]
+
+
+def _attack(tmp_path: Path, attack: list[str], slack: int = 0) -> dict[str, Any]:
+    return run_full(tmp_path, {
+        "size_kb": 4096, "setup": _setup(), "slack": slack, "attack": attack,
+        "after": [["check"], ["list", "--json"]],
+    })  # fmt: skip
+
+
+def test_edit_on_a_full_disk(tmp_path: Path) -> None:
+    report = _attack(tmp_path, ["edit", "{id}", "--org", "Analytical", "--note", "y" * 30000])
+    _check_unchanged(report)
+    assert "Analytical" not in report["after"][1]["stdout"]
+
+
+@pytest.mark.parametrize("slack", [0, 16384])
+def test_import_on_a_full_disk(tmp_path: Path, slack: int) -> None:
+    source = tmp_path / "many.vcf"  # outside the small disk: only the vault is short of room
+    source.write_text("".join(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Imported {i}\r\nEMAIL:i{i}@example.org\r\n"
+        f"NOTE:{'n' * 300}\r\nEND:VCARD\r\n" for i in range(300)
+    ))  # fmt: skip
+    report = _attack(tmp_path, ["import", str(source)], slack)
+    _check_unchanged(report)
+    assert "Imported" not in report["after"][1]["stdout"]
+
+
+def test_export_on_a_full_disk_leaves_no_partial_file(tmp_path: Path) -> None:
+    report = _attack(
+        tmp_path, ["export", "--format", "json", "--out", "{mount}/out.json", "--yes-plaintext"]
+    )
+    _check_unchanged(report)
+
+
+def test_passwd_on_a_full_disk(tmp_path: Path) -> None:
+    new = tmp_path / "new-passphrase"
+    new.write_text("another long passphrase here\n")
+    report = _attack(tmp_path, ["passwd", "--new-passphrase-file", str(new)])
+    _check_unchanged(report)  # the old passphrase still opens it (the checks use it)
