@@ -296,25 +296,32 @@ def push_folder(replica: Replica, path: Path) -> FolderReport:
     key = str(path.resolve())
     written = replica.status.folders.setdefault(key, {})
     mine: list[str] = []  # our own files: never taken back
-    for segment_id, state in sorted(replica.state.segments.items()):
-        if replica.me.signing_public not in state.membership.members():
-            continue
-        if _halted_member(replica, state):
-            report.skipped.append(segment_id.hex())
-            continue
-        before = {bytes.fromhex(a): s for a, s in written.get(segment_id.hex(), {}).items()}
-        for data in outbox.bundles_for(state, before):
-            mine.append(folder_transport.write(path, data))
-            report.written += 1
-        written[segment_id.hex()] = {a.hex(): s for a, s in state.vector().items()}
-    for item in replica.status.welcomes:
-        marker = f"welcome:{item['peer']}:{item['segment']}"
-        if marker not in written:
-            mine.append(folder_transport.write(path, bytes.fromhex(item["data"])))
-            written[marker] = {}
-            report.written += 1
-    replica.status.processed[key] = sorted({*replica.status.processed.get(key, []), *mine})
-    replica.save()
+    try:
+        for segment_id, state in sorted(replica.state.segments.items()):
+            if replica.me.signing_public not in state.membership.members():
+                continue
+            if _halted_member(replica, state):
+                report.skipped.append(segment_id.hex())
+                continue
+            before = {bytes.fromhex(a): s for a, s in written.get(segment_id.hex(), {}).items()}
+            for data in outbox.bundles_for(state, before):
+                mine.append(folder_transport.write(path, data))
+                report.written += 1
+            written[segment_id.hex()] = {a.hex(): s for a, s in state.vector().items()}
+        for item in replica.status.welcomes:
+            marker = f"welcome:{item['peer']}:{item['segment']}"
+            if marker not in written:
+                mine.append(folder_transport.write(path, bytes.fromhex(item["data"])))
+                written[marker] = {}
+                report.written += 1
+        replica.status.processed[key] = sorted({*replica.status.processed.get(key, []), *mine})
+        replica.save()
+    except BaseException:
+        # A full folder or an interrupt: take back this push's files, since the state that
+        # would record them was not saved (the next push writes them again). Nothing changed.
+        for name in mine:
+            (path / name).unlink(missing_ok=True)
+        raise
     return report
 
 

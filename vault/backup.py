@@ -58,9 +58,11 @@ from vault.backup_restore import (
     verify,
 )
 from vault.crypto import age, kdf
+from vault.diskfull import is_disk_full
 from vault.errors import (
     BackupExists,
     BackupIOError,
+    DiskFull,
     IntegrityError,
     InvalidInput,
     NoRecoveryKey,
@@ -146,6 +148,8 @@ def create(
         pruned = _prune(dest, _name_tag(vault), keep) if keep else []
         size = final.stat().st_size
     except OSError as error:
+        if is_disk_full(error):
+            raise DiskFull from None
         raise BackupIOError(error.strerror or type(error).__name__) from None
     return Created(
         path=final,

@@ -13,6 +13,10 @@ Rules and reasons:
   final rename is atomic) and renames it into place only after every check passed; on any
   failure, including an interrupt, the scratch folder is removed: a failed restore leaves
   nothing behind. The target must not exist or be an empty folder, and its parent must exist.
+- A kill -9 runs no cleanup, so a restore holds an exclusive ``flock`` on its scratch folder
+  while it works, and every restore first removes the scratch folders of the same target that
+  nobody holds (``.<name>.kith-restore-*``, left by a killed restore; the kernel drops the lock
+  with the process). A restore still running elsewhere keeps its folder.
 - What is written is what the vault held: the two header copies and the SQLCipher file, all
   ciphertext, 0600. Nothing in a backup is plaintext contact data, so nothing here is either.
 - Passphrase files are decrypted whole in memory (pyrage has no streaming passphrase reader);
@@ -22,6 +26,7 @@ Rules and reasons:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hmac
 import os
 import shutil
@@ -36,10 +41,12 @@ from vault import header as vault_header
 from vault.agefile import MAX_HEADER_BYTES, AgeHeader, parse_header
 from vault.api import Vault
 from vault.crypto import age
+from vault.diskfull import is_disk_full
 from vault.errors import (
     BackupIOError,
     BackupTargetNotEmpty,
     BadBackup,
+    DiskFull,
     IdentityRequired,
     IntegrityError,
     InvalidInput,
@@ -85,6 +92,8 @@ def io_errors() -> Iterator[None]:
     try:
         yield
     except OSError as error:
+        if is_disk_full(error):
+            raise DiskFull from None
         raise BackupIOError(error.strerror or type(error).__name__) from None
 
 
@@ -142,8 +151,10 @@ def restore(
     target = Path(os.path.abspath(target))
     _check_target(target)
     mode = mode_of(path)  # the header is checked before anything is created
-    scratch = target.parent / f".{target.name}.kith-restore-{os.urandom(8).hex()}"
+    remove_stale_scratch(target)
+    scratch = target.parent / f"{_scratch_prefix(target)}{os.urandom(8).hex()}"
     scratch.mkdir(mode=0o700)
+    held = _hold(scratch)
     try:
         with new_file(scratch / DB_NAME) as db:
             reader = bm.TarReader(db, path.stat().st_size, progress=_bytes_progress(progress, path))
@@ -163,7 +174,51 @@ def restore(
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+    finally:
+        os.close(held)
     return Verified(path, manifest, mode, restored_to=target)
+
+
+def _scratch_prefix(target: Path) -> str:
+    return f".{target.name}.kith-restore-"
+
+
+def _hold(folder: Path) -> int:
+    """An open descriptor on ``folder`` holding an exclusive lock (released at close or death)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def remove_stale_scratch(target: Path) -> list[Path]:
+    """Remove the scratch folders a killed restore of ``target`` left; returns what was removed.
+
+    Only real folders (never symlinks) named ``.<target>.kith-restore-*`` whose lock nobody
+    holds are removed: a restore in progress holds its lock until it ends.
+    """
+    removed: list[Path] = []
+    prefix = _scratch_prefix(target)
+    try:
+        candidates = [p for p in target.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for folder in candidates:
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live restore holds it
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed
 
 
 @io_errors()

@@ -7,7 +7,8 @@ Rules and reasons:
 - Files appear complete or not at all: each is written under a dot-prefixed temporary name,
   flushed to disk, then renamed to its final name, and readers skip dot files. A tool such as
   Syncthing that copies a file while it grows uses its own temporary names, and a reader that
-  sees a truncated file anyway gets ``BadBundle`` and tries again on the next pull.
+  sees a truncated file anyway gets ``BadBundle`` and tries again on the next pull. A write
+  that fails (a full shared folder: the CLI reports ``DiskFull``) removes its temporary file.
 - Names are 32 random hex digits plus ``.kith``: they reveal nothing (no segment, sender,
   order or time), and two writers never collide.
 - A file larger than the bundle limit is never read into memory.
@@ -29,11 +30,15 @@ def write(folder: Path, data: bytes) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(16) + SUFFIX
     temp = folder / f".{name}.part"
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, folder / name)
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, folder / name)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk or an interrupt leaves no .part behind
+        raise
     return name
 
 

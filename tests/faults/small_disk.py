@@ -2,7 +2,8 @@
 
     python tests/faults/small_disk.py SPEC.json   (run under ``unshare -rm`` by ``run_full``)
 
-SPEC: ``{"mount": DIR, "size_kb": N, "setup": [[args...], ...], "slack": BYTES,
+SPEC: ``{"mount": DIR, "size_kb": N, "copy": [[SRC, NAME], ...], "setup": [[args...], ...],
+"slack": BYTES,
 "attack": [args...], "after": [[args...], ...], "env": {...}}``. The script mounts a tmpfs of
 ``size_kb`` at ``mount``, runs the ``setup`` commands while there is room, fills the file system
 with a filler file, frees ``slack`` bytes of it, runs ``attack`` (the command that meets the full
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +77,8 @@ def main() -> None:
     env = {**os.environ, **spec.get("env", {}), "SMALL_DISK": str(mount)}
     cwd = spec["cwd"]
     vault = Path(env["KITH_VAULT"])
+    for source, name in spec.get("copy", []):  # a vault made elsewhere, onto the small disk
+        shutil.copytree(source, mount / name)
     report: dict[str, Any] = {"setup": []}
     for args in spec["setup"]:
         report["setup"].append(_run(args, env, cwd))

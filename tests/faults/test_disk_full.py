@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PASSPHRASE
 from tests.faults.conftest import run_full
+from tests.sync.pair import Org, ok, pair
 
 INIT = ["init", "--kdf-memory", "8", "--kdf-time", "1", "--region", "FR"]
 LINE = "kith: Disk full: nothing was changed; free some space and try again.\n"
@@ -83,3 +85,42 @@ def test_passwd_on_a_full_disk(tmp_path: Path) -> None:
     new.write_text("another long passphrase here\n")
     report = _attack(tmp_path, ["passwd", "--new-passphrase-file", str(new)])
     _check_unchanged(report)  # the old passphrase still opens it (the checks use it)
+
+
+def _paired(tmp_path: Path) -> tuple[Org, Org]:
+    passphrase = tmp_path / "pp"
+    passphrase.write_text(PASSPHRASE + "\n")
+    alice, bob = pair(tmp_path / "orgs", passphrase)
+    return alice, bob
+
+
+def test_sync_push_to_a_full_folder_leaves_no_part_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITH_ALLOW_WEAK_KDF", "1")
+    alice, _ = _paired(tmp_path)
+    report = run_full(tmp_path, {
+        "size_kb": 64, "setup": [], "attack": ["sync", "push", "{mount}/usb"],
+        "env": {"KITH_VAULT": str(alice.vault_dir)}, "after": [["check"]],
+    })  # fmt: skip
+    attack = report["attack"]
+    assert (attack["code"], attack["stderr"]) == (1, LINE)
+    assert [n for n in report["during"] if n != "usb"] == report["before"] == []
+    assert report["after"][0]["code"] == 0
+
+
+def test_sync_pull_into_a_full_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KITH_ALLOW_WEAK_KDF", "1")
+    alice, bob = _paired(tmp_path)
+    usb = tmp_path / "usb"
+    ok(alice.kith("sync", "push", str(usb)))
+    report = run_full(tmp_path, {
+        "size_kb": 4096, "copy": [[str(bob.vault_dir), "vault"]], "setup": [],
+        "attack": ["sync", "pull", str(usb)], "after": [["check"], ["list", "--json"]],
+    })  # fmt: skip
+    attack = report["attack"]
+    assert (attack["code"], attack["stderr"]) == (1, LINE), attack["stderr"]
+    assert report["during"] == report["before"]
+    assert report["vault_after"] == report["vault_before"]
+    check, listing = report["after"]
+    assert check["code"] == 0 and listing["stdout"].strip() == "[]"
