@@ -55,7 +55,7 @@ def test_a_signal_mid_export_leaves_no_plaintext(kith: Kith, tmp_path: Path, sig
     source.unlink()
     assert written and b"BEGIN:VCARD" in written[0].read_bytes()  # plaintext is on disk now
     proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=60)
     if sig == signal.SIGINT:  # click's own Ctrl-C handling: "cancelled", exit 1
         assert (proc.returncode, stderr.strip()) == (1, b"kith: cancelled.")
     else:  # the same path, reported as the signal a shell would name
