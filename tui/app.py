@@ -18,6 +18,7 @@ Rules and reasons:
 from __future__ import annotations
 
 import gc
+import math
 import os
 import threading
 import time
@@ -268,7 +269,7 @@ def _idle_timeout_from_env() -> float:
         value = float(raw)
     except ValueError:
         return DEFAULT_IDLE_TIMEOUT
-    return value if value > 0 else DEFAULT_IDLE_TIMEOUT
+    return value if math.isfinite(value) and value > 0 else DEFAULT_IDLE_TIMEOUT  # nan, inf
 
 
 def run_app(vault_dir: Path, *, idle_timeout: float | None = None) -> None:

@@ -12,6 +12,8 @@ could carry contact data; set ``KITH_DEBUG=1`` on a machine you control to see t
 
 from __future__ import annotations
 
+import errno
+import math
 import os
 import sys
 from pathlib import Path
@@ -32,6 +34,7 @@ from tui.commands import (
     vault_cmds,
 )
 from tui.context import KithContext, default_vault_dir
+from tui.errors import NameTooLong
 from tui.passphrase import PassphraseSource
 from tui.signals import Terminated, terminate_like_ctrl_c
 from vault.diskfull import is_disk_full
@@ -65,10 +68,20 @@ def cli(ctx: click.Context, vault_dir: Path | None, passphrase_file: str | None)
             click.echo(ctx.get_help())
 
 
+def _finite_seconds(
+    _ctx: click.Context, _param: click.Parameter, value: float | None
+) -> float | None:
+    """``nan`` passes every range check (all comparisons are false): refuse it, and ``inf``."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter("must be a number of seconds (at least 10)")
+    return value
+
+
 @cli.command(name="tui")
 @click.option(
     "--idle-timeout",
     type=click.FloatRange(min=10),
+    callback=_finite_seconds,
     default=None,
     help="Lock after this many idle seconds (default $KITH_IDLE_TIMEOUT, else 300).",
 )
@@ -160,6 +173,9 @@ def _run(argv: list[str] | None) -> int:
         if is_disk_full(error):
             click.echo(f"kith: {DiskFull().message}", err=True)
             return DiskFull.exit_code
+        if isinstance(error, OSError) and error.errno == errno.ENAMETOOLONG:
+            click.echo(f"kith: {NameTooLong().message}", err=True)
+            return NameTooLong.exit_code
         if os.environ.get("KITH_DEBUG") == "1":
             raise
         click.echo(f"kith: internal error ({type(error).__name__}); details hidden.", err=True)

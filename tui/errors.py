@@ -39,3 +39,7 @@ class SomeLinesFailed(KithError):
 
 class PlaintextConsentRequired(ConfirmationRequired):
     """This writes your contacts unencrypted: pass --yes-plaintext, or confirm on a terminal."""
+
+
+class NameTooLong(InvalidInput):
+    """That file or folder name is too long for the file system; nothing was written."""

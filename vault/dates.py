@@ -7,6 +7,9 @@ Rules and reasons:
   the first second of the next UTC day, and something has expired when ``now`` has reached that
   second. An organizer who writes ``--until 2025-03-31`` still has the data all of 31 March.
 - Times are whole epoch seconds (UTC), like every other time in the vault.
+- Years run from 1900 to 2999, as for dates with a time (``vault/values.py``): ``0001-01-01``
+  is a typo, not a retention date, and would silently expire the data at the next ``kith
+  expire`` (issue 14, item 7); years past 9999 would also overflow the day arithmetic.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from vault.errors import BadDate
+from vault.values import MAX_YEAR, MIN_YEAR
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -25,9 +29,12 @@ def parse_day(text: str) -> date:
     if not _ISO_DAY.fullmatch(clean):
         raise BadDate
     try:
-        return date.fromisoformat(clean)
+        day = date.fromisoformat(clean)
     except ValueError:
         raise BadDate from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise BadDate(f"(years {MIN_YEAR} to {MAX_YEAR})")
+    return day
 
 
 def day_start(day: date) -> int:
