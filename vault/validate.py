@@ -25,6 +25,7 @@ MAX_TEXT = 4096
 MAX_NOTES = 64 * 1024
 MAX_TAG = 64
 MAX_ITEMS = 100
+MAX_FIELDS = 200  # custom fields per contact; readers stop collecting past it (issue 14)
 KNOWN_LABELS = frozenset(
     {"home", "work", "mobile", "cell", "other", "main", "fax", "school", "personal", "pager"}
 )
@@ -139,6 +140,8 @@ def normalize_draft(draft: ContactDraft, region: str, *, strict: bool) -> Contac
     ):
         if len(many) > MAX_ITEMS:
             raise InvalidInput(f"(more than {MAX_ITEMS} {what})")
+    if len(draft.fields) > MAX_FIELDS:
+        raise InvalidInput(f"(more than {MAX_FIELDS} custom fields)")
     emails: dict[str, Email] = {}
     for i, email in enumerate(draft.emails, 1):
         clean = normalize_email(email.value, email.label, position=i)
