@@ -37,6 +37,7 @@ from tui.context import KithContext, default_vault_dir
 from tui.errors import NameTooLong
 from tui.passphrase import PassphraseSource
 from tui.signals import Terminated, terminate_like_ctrl_c
+from tui.text_guard import guard
 from vault.diskfull import is_disk_full
 from vault.errors import DiskFull, KithError
 
@@ -134,6 +135,7 @@ for command in (
     cli.add_command(command)
 segments.segment.add_command(sync_cmds.share)  # issue 7
 segments.segment.add_command(sync_cmds.unshare)
+guard(cli)  # issue 14: every text argument passes the vault's text check (exit 5)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,7 @@ with. Third-party errors are mapped to these where they enter the package, so no
     |   +-- ImportFailed (5)
     |   +-- LastSegment (5)
     |   +-- MergeConflict (5)
+    |   +-- NotText (5)        a lone surrogate / invalid UTF-8 where text is expected
     |   +-- NothingToMerge (5)
     |   +-- SegmentNameTaken (5)
     |   +-- StanceOutOfRange (5)
@@ -91,6 +92,10 @@ class InvalidInput(KithError):
     """Invalid input."""
 
     exit_code = 5
+
+
+class NotText(InvalidInput):
+    """Not valid text (a stray byte or a lone surrogate); nothing was changed."""
 
 
 class UnsafeParameters(InvalidInput):

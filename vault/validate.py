@@ -20,6 +20,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from vault.errors import InvalidInput
 from vault.model import Address, ContactDraft, Email, Phone
+from vault.text import require_text_in
 
 MAX_TEXT = 4096
 MAX_NOTES = 64 * 1024
@@ -132,6 +133,7 @@ def parse_address(text: str) -> Address:
 
 def normalize_draft(draft: ContactDraft, region: str, *, strict: bool) -> ContactDraft:
     """Every rule above applied to a whole draft; raises ``InvalidInput`` on the first problem."""
+    require_text_in(draft, "")  # before anything else: dry run and real run alike
     for many, what in (
         (draft.emails, "emails"),
         (draft.phones, "phones"),

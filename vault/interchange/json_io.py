@@ -135,6 +135,8 @@ def _objects(text: str, pos: int) -> Iterator[ImportRecord]:
             raise InvalidInput(f"(invalid JSON at line {err.lineno}, column {err.colno})") from None
         except RecursionError:
             raise InvalidInput(f"(the JSON at line {line} is nested too deeply)") from None
+        except ValueError:  # a number of thousands of digits (int conversion limit)
+            raise InvalidInput(f"(the JSON at line {line} holds a number too long)") from None
         yield ImportRecord(line, _Object(raw, line).draft(), False)
         pos = _skip(text, pos)
         if text[pos : pos + 1] == ",":
