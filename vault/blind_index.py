@@ -5,8 +5,9 @@ What is indexed, per contact (``entries_of``):
   person's mailbox in practice, whatever RFC 5321 allows for the local part);
 - ``phone``: each phone number that parsed to E.164 (a number kept as typed is not a reliable
   key: ``call after 6`` is not a number);
-- ``content``: for a contact with neither, one digest of the whole normalized contact, so that
-  importing the same name-only row twice still adds nothing.
+- ``content``: for a contact with neither, one digest of its name and first address (or, with
+  no address, of the whole normalized contact), so that importing the same row twice adds
+  nothing, even after the contact was edited in between (``content_value``).
 
 Rules and reasons:
 - Key: ``BIK = HKDF-SHA256(LWK, "kith/blind-index", vault id)``. Derived from the local-wrap key
@@ -59,6 +60,9 @@ KINDS = ("email", "phone", "content")
 _CODES = {"email": 1, "phone": 2, "content": 3}
 _KINDS_BY_CODE = {code: kind for kind, code in _CODES.items()}
 BITS_SETTING = "blind_index_bits"
+# Part of every fingerprint: rows written by an older rule of ``content_value`` look stale
+# and are re-indexed once by the next ``refresh`` (2: name plus address, issue 14).
+_INDEX_VERSION = 2
 TABLES = ("blind_index",)
 _BATCH = 500
 Progress = Callable[[int, int], None]
@@ -84,7 +88,22 @@ def keys_of(emails: Iterable[Email], phones: Iterable[Phone]) -> set[tuple[str, 
 
 
 def content_value(draft: ContactDraft) -> bytes:
-    """A canonical encoding of a whole normalized contact (for contacts without keys)."""
+    """What identifies a contact without keys: its name and first address, else its content.
+
+    Name plus address (casefolded, accents kept) when the contact has both: an import row
+    without email or phone still finds its contact after someone added a tag or a note to it,
+    so re-importing a file adds nothing (issue 14, item 10). Two different people with the
+    same name at the same first address are taken for one (their rows merge, empty fields
+    filled, nothing overwritten); a name alone is not enough, so without an address the whole
+    normalized contact is compared, as before.
+    """
+    name = draft.display_name()
+    address = next((a for a in draft.addresses if not a.is_empty()), None)
+    if name and address is not None:
+        parts = (address.street, address.locality, address.region, address.postal_code,
+                 address.country)  # fmt: skip
+        return enc("kith/contact-name-address/1", " ".join(name.split()).casefold(),
+                   *(" ".join(p.split()).casefold() for p in parts))  # fmt: skip
     values = encode(draft)
     return enc("kith/contact-content/1", *(x for k in sorted(values) for x in (k, values[k])))
 
@@ -301,7 +320,7 @@ def fresh_fingerprint(updated: int, fields: int, versions: int | None = None) ->
     A contact just created has every field at version 1, so its fingerprint is known without a
     query: ``fresh_fingerprint(created, len(fields))``.
     """
-    return f"{updated}:{fields}:{fields if versions is None else versions}"
+    return f"{_INDEX_VERSION}:{updated}:{fields}:{fields if versions is None else versions}"
 
 
 __all__ = [
