@@ -46,7 +46,7 @@ def test_reimport_after_an_edit_adds_nothing(kith: Kith, tmp_path: Path, name: s
 def test_a_name_alone_matches_only_the_unedited_contact(kith: Kith, tmp_path: Path) -> None:
     """Two John Smiths without any address are not taken for one: a name is not an identity."""
     path = tmp_path / "names.csv"
-    path.write_text("First Name,Last Name,Business City\r\nJohn,Smith,\r\n")
+    path.write_text("First Name,Last Name,Business Street,Business City\r\nJohn,Smith,,\r\n")
     assert _import(kith, path)["added"] == 1
     assert _import(kith, path)["added"] == 0  # unchanged: the whole content matches
     [contact] = json.loads(kith("list", "--json").stdout)
