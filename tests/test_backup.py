@@ -279,29 +279,41 @@ def test_list_newest_first(
 # --- consistency and progress ---
 
 
+# Explicit busy timeout for this test: how long each connection waits for the other's lock.
+# Generous on purpose (a loaded 2-core CI machine once tripped the 10 s default): only a real
+# deadlock could reach it, and the test never waits on the clock otherwise.
+BUSY_MS = 300_000
+
+
 def test_snapshot_is_consistent_while_another_connection_writes(
     vault: Vault, tmp_path: Path, keypair: tuple[str, str]
 ) -> None:
     identity, recipient = keypair
     stop = threading.Event()
+    wrote = threading.Event()  # set after each committed batch of the writer
     errors: list[BaseException] = []
 
     def writer() -> None:
         try:
             with Vault.open(vault.path, PASSPHRASE) as other:
+                other.live_store.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
                 n = 0
                 while not stop.is_set():
                     other.contacts.add_many([ContactDraft(name=f"W{n}-{i}") for i in range(25)])
                     n += 1
+                    wrote.set()
         except BaseException as error:  # surfaced below
             errors.append(error)
+            wrote.set()
 
+    vault.live_store.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
     thread = threading.Thread(target=writer)
     thread.start()
     try:
         made = []
         for i in range(3):
-            time.sleep(0.2)
+            wrote.clear()
+            assert wrote.wait(BUSY_MS / 1000)  # the writer committed since the last backup
             made.append(backup.create(vault, tmp_path / f"b{i}.age", recipients=[recipient]))
     finally:
         stop.set()

@@ -98,8 +98,13 @@ def drive(app: KithApp, script: Script, size: tuple[int, int] = SIZE) -> None:
     asyncio.run(main())
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
+async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 300.0) -> None:
+    """Let the app run until `condition()` holds (fails the test after `timeout` seconds).
+
+    The test waits on the state, never on the clock: the bound only ends a test that is
+    already failing (a screen that never comes), so it is generous. A 10 s bound once failed
+    two healthy tests on a loaded 2-core machine (issue 14).
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
