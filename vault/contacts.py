@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from vault import ids
-from vault.errors import AmbiguousId, IntegrityError, NotFound
+from vault.errors import AmbiguousId, EditConflict, IntegrityError, NotFound
 from vault.model import Address, Contact, ContactDraft, Email, Phone
 from vault.records import Record, RecordStore
 
@@ -44,6 +44,71 @@ def encode(draft: ContactDraft) -> dict[str, bytes]:
         if value:
             out[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
     return out
+
+
+def three_way(
+    base: Mapping[str, bytes], new: Mapping[str, bytes], current: Mapping[str, bytes]
+) -> dict[str, bytes | None]:
+    """The encoded attributes to store when an edit of ``base`` into ``new`` meets ``current``.
+
+    Only attributes the edit changed appear in the result. Text: the edit's value, unless
+    ``current`` changed it too (to something else): ``EditConflict``. Custom fields: the same,
+    key by key. Other lists: ``current`` minus the items the edit removed, plus those it added.
+    """
+    out: dict[str, bytes | None] = {}
+    clash: list[str] = []
+    for name in sorted(new.keys() | base.keys()):
+        was, now, there = base.get(name), new.get(name), current.get(name)
+        if now == was:
+            continue
+        if name in TEXT_FIELDS:
+            if there not in (was, now):
+                clash.append(name)
+            out[name] = now
+            continue
+        a, b, c = _items(was), _items(now), _items(there)
+        merged = _merge_fields(a, b, c, clash) if name == "fields" else _merge_list(a, b, c)
+        out[name] = _encode_items(merged)
+    if clash:
+        words = ", ".join(dict.fromkeys(clash))
+        raise EditConflict(f"(changed elsewhere meanwhile: {words})")
+    return out
+
+
+def _items(value: bytes | None) -> list[Any]:
+    return list(json.loads(value)) if value else []
+
+
+def _encode_items(items: list[Any]) -> bytes | None:
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode() if items else None
+
+
+def _key(item: Any) -> str:
+    return json.dumps(item, sort_keys=True)
+
+
+def _merge_list(was: list[Any], now: list[Any], there: list[Any]) -> list[Any]:
+    old = {_key(i) for i in was}
+    removed = old - {_key(i) for i in now}
+    kept = [i for i in there if _key(i) not in removed]
+    present = {_key(i) for i in kept}
+    return kept + [i for i in now if _key(i) not in present and _key(i) not in old]
+
+
+def _merge_fields(
+    was: list[Any], now: list[Any], there: list[Any], clash: list[str]
+) -> list[Any]:
+    before, after, stored = ({str(k): str(v) for k, v in x} for x in (was, now, there))
+    for field in before.keys() | after.keys():
+        if before.get(field) == after.get(field):
+            continue
+        if stored.get(field) not in (before.get(field), after.get(field)):
+            clash.append(f"custom field {field}")
+        if field in after:
+            stored[field] = after[field]
+        else:
+            stored.pop(field, None)
+    return [[k, v] for k, v in stored.items()]
 
 
 def decode(values: Mapping[str, bytes]) -> dict[str, Any]:
@@ -113,14 +178,32 @@ class ContactRepository:
         """One contact by id prefix."""
         return self.get_by_id(self.resolve(prefix))
 
-    def update(self, record_id: bytes, draft: ContactDraft) -> Contact:
-        """Write only the attributes that changed (each gets a new field version)."""
-        old = encode(self.get_by_id(record_id).draft())
+    def update(
+        self, record_id: bytes, draft: ContactDraft, *, base: ContactDraft | None = None
+    ) -> Contact:
+        """Write only the attributes that changed (each gets a new field version).
+
+        ``base`` is the contact as the caller read it before editing (a form, ``kith edit``).
+        With it, only the attributes the caller changed (``draft`` differs from ``base``) are
+        written, so a change another writer made meanwhile to any other attribute survives
+        (issue 14: a TUI save used to undo a concurrent ``kith edit``). If another writer
+        changed the same text attribute (or the same custom field) differently,
+        ``EditConflict`` is raised and nothing is written: which edit should win is the user's
+        call, not a silent guess. Lists (emails, phones, addresses, tags, languages) merge
+        item by item: what the caller added is added, what it removed is removed.
+        Without ``base``, every attribute that differs from the stored contact is written.
+        Read and write happen in one transaction, so no other process writes in between.
+        """
         new = encode(draft)
-        changes: dict[str, bytes | None] = {k: v for k, v in new.items() if old.get(k) != v}
-        changes.update({k: None for k in old if k not in new})
-        if changes:
-            self.records.update(record_id, changes)
+        with self.records.store.transaction():
+            old = encode(self.get_by_id(record_id).draft())
+            if base is None:
+                wanted: dict[str, bytes | None] = {k: new.get(k) for k in new.keys() | old.keys()}
+            else:
+                wanted = three_way(encode(base), new, old)
+            changes = {k: v for k, v in wanted.items() if old.get(k) != v}
+            if changes:
+                self.records.update(record_id, changes)
         return self.get_by_id(record_id)
 
     def delete(self, record_ids: list[bytes]) -> int:

@@ -9,6 +9,7 @@ with. Third-party errors are mapped to these where they enter the package, so no
     +-- BackupIOError (1)
     +-- BackupTargetNotEmpty (1)
     +-- DiskFull (1)           no space left: nothing was changed (documented, README)
+    +-- EditConflict (1)       the same attribute was changed elsewhere since it was read
     +-- ExportExists (1)
     +-- RecoveryKeyExists (1)
     +-- TransportFailed (1)
@@ -113,6 +114,10 @@ class DiskFull(KithError):
 
     # Exit 1 ("other error") on purpose: the 0-6 contract is frozen and every code in it has a
     # meaning; scripts tell this case apart by the line (README, docs/threat-model.md).
+
+
+class EditConflict(KithError):
+    """This contact was changed elsewhere since you opened it; nothing was saved: open it again."""
 
 
 class VaultExists(KithError):

@@ -284,7 +284,9 @@ def edit(
         tags=_without(draft.tags, remove_tag, "tag") + add_tag,
         fields=tuple(fields.items()),
     )
-    contact = repo.update(record_id, normalize_draft(changed, where, strict=True))
+    # base: only what this command changes is written; a concurrent edit of anything else
+    # survives, and one of the same attribute is refused (issue 14, item 1)
+    contact = repo.update(record_id, normalize_draft(changed, where, strict=True), base=draft)
     sync_cmds.after_write(vault)  # issue 7: shared records become signed ops
     if as_json:
         emit_json(contact.to_json())

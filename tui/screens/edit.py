@@ -152,7 +152,7 @@ class EditScreen(KithScreen[Contact | None]):
             elif draft == original:
                 saved = self.contact
             else:
-                saved = self.roster.update(self.contact.id, draft)
+                saved = self.roster.update(self.contact.id, draft, base=original)
         except KithError as error:
             self.show_error("name", error.message)
             return

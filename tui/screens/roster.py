@@ -234,9 +234,13 @@ class Roster:
         self._put(contact)
         return contact
 
-    def update(self, contact_id: str, draft: ContactDraft) -> Contact:
-        """Store an edited (already normalized) contact and re-index it."""
-        contact = self.vault.contacts.update(self.vault.contacts.resolve(contact_id), draft)
+    def update(
+        self, contact_id: str, draft: ContactDraft, base: ContactDraft | None = None
+    ) -> Contact:
+        """Store an edited (already normalized) contact and re-index it; ``base`` is the
+        contact as the form opened it, so only the fields the form changed are written."""
+        record_id = self.vault.contacts.resolve(contact_id)
+        contact = self.vault.contacts.update(record_id, draft, base=base)
         self._put(contact)
         return contact
 
