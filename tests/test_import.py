@@ -309,7 +309,8 @@ def test_invalid_email_is_kept_in_a_field_with_a_warning(
 def test_rows_that_cannot_be_contacts_are_rejected_the_rest_imported(
     kith: Kith, vault_dir: Path, tmp_path: Path
 ) -> None:
-    path = write(tmp_path, "a.csv", "name,org,emails\n,Only an org,\nAna,,\n")
+    # an organization alone names a contact (issue 14); a note alone does not
+    path = write(tmp_path, "a.csv", "name,org,emails,notes\n,,,only a note\nAna,,,\n")
     result = kith("import", str(path))
     assert result.exit_code == 0
     assert "line 2: rejected: a contact needs a name, an email or a phone" in result.stdout

@@ -68,13 +68,22 @@ class ContactDraft:
     tags: tuple[str, ...] = ()
     fields: tuple[tuple[str, str], ...] = ()
 
-    def display_name(self) -> str:
-        """The name to show: ``name``, else given + family, else the first email or phone."""
+    def composed_name(self) -> str:
+        """The contact's name: ``name``, else given + family, else the organization.
+
+        What ``--json`` gives as ``name`` (issue 14): Outlook and Google CSV carry only the
+        parts, and an organization's own card (empty FN, CiviCRM Organization) only its org.
+        """
         if self.name:
             return self.name
         joined = " ".join(p for p in (self.given_name, self.family_name) if p)
-        if joined:
-            return joined
+        return joined or self.org
+
+    def display_name(self) -> str:
+        """The name to show: ``composed_name()``, else the first email or phone."""
+        composed = self.composed_name()
+        if composed:
+            return composed
         if self.emails:
             return self.emails[0].value
         if self.phones:
@@ -100,7 +109,7 @@ class Contact(ContactDraft):
         """The ``--json`` shape of the CLI contract (issue 2)."""
         return {
             "id": self.id,
-            "name": self.name,
+            "name": self.composed_name(),
             "given_name": self.given_name,
             "family_name": self.family_name,
             "emails": [{"value": e.value, "label": e.label} for e in self.emails],

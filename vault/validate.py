@@ -14,12 +14,14 @@ Rules and reasons:
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from vault.errors import InvalidInput
 from vault.model import Address, ContactDraft, Email, Phone
+from vault.names import split_full_name
 from vault.text import require_text_in
 
 MAX_TEXT = 4096
@@ -178,6 +180,9 @@ def normalize_draft(draft: ContactDraft, region: str, *, strict: bool) -> Contac
         tags=normalize_tags(draft.tags),
         fields=normalize_fields(draft.fields),
     )
+    if normalized.name and not (normalized.given_name or normalized.family_name):
+        given, family = split_full_name(normalized.name, normalized.org)  # vault/names.py
+        normalized = replace(normalized, given_name=given, family_name=family)
     if not normalized.display_name():
         raise InvalidInput("(a contact needs a name, an email or a phone)")
     return normalized

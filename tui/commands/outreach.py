@@ -229,17 +229,19 @@ def preview(kith: KithContext, message_id: str, as_json: bool) -> None:
     message = outbox.get(outbox.resolve(message_id))
     found = resolve(vault, message.audience, message.channel, message.kind, int(time.time()))
     sample = None
+    renderer = Renderer(vault, message, _unsubscribe(vault, message))
+    empty = {r.contact.id: renderer.empty_fields(r.contact, r.address) for r in found.recipients}
     if found.recipients:
         first = found.recipients[0]
-        rendered = Renderer(vault, message, _unsubscribe(vault, message)).render(
-            first.contact, first.address)
+        rendered = renderer.render(first.contact, first.address)
         sample = {"to": first.address, "subject": rendered.subject, "text": rendered.text,
                   "html": rendered.html}
     if as_json:
         emit_json({
             "message": message.to_json(),
             "recipients": [{"id": r.contact.id, "name": r.contact.display_name(),
-                            "address": r.address} for r in found.recipients],
+                            "address": r.address, "empty_fields": empty[r.contact.id]}
+                           for r in found.recipients],
             "excluded": [{"id": e.contact.id, "name": e.contact.display_name(),
                           "reason": e.reason} for e in found.excluded],
             "sample": sample,
@@ -252,6 +254,12 @@ def preview(kith: KithContext, message_id: str, as_json: bool) -> None:
     click.echo(f"recipients ({len(found.recipients)}):")
     click.echo("\n".join(table([(short_id(r.contact.id), r.contact.display_name(), r.address)
                                 for r in found.recipients], ("ID", "NAME", "ADDRESS"))))
+    flagged = [r for r in found.recipients if empty[r.contact.id]]
+    if flagged:  # "Hello , join us.": give a default ({given_name|friend}) or fill them in
+        click.echo(f"empty merge fields ({len(flagged)}):")
+        click.echo("\n".join(table([(short_id(r.contact.id), r.contact.display_name(),
+                                     ", ".join(empty[r.contact.id])) for r in flagged],
+                                   ("ID", "NAME", "EMPTY"))))
     click.echo(f"excluded ({len(found.excluded)}):")
     click.echo("\n".join(table([(short_id(e.contact.id), e.contact.display_name(), e.reason)
                                 for e in found.excluded], ("ID", "NAME", "REASON"))))

@@ -214,6 +214,7 @@ def _civi_columns() -> dict[str, Target]:
         "Middle Name": Target("middle_name"), "Last Name": Target("family_name"),
         "Display Name": Target("name"), "Email": Target("email", slot="primary"),
         "Phone": Target("phone", slot="primary"), "Current Employer": Target("org"),
+        "Organization Name": Target("org"),  # an Organization contact's own name (issue 14)
         "Job Title": Target("role"), "Group(s)": Target("tags", split=","),
         "Tag(s)": Target("tags", split=","), "Preferred Language": Target("languages"),
         "Note(s)": Target("notes"), "Notes": Target("notes"), "Note": Target("notes"),

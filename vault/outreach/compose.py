@@ -113,6 +113,15 @@ class Renderer:
         else:
             self.footer = EMAIL_FOOTER + (f", or visit {unsubscribe}" if unsubscribe else "") + "."
 
+    def empty_fields(self, contact: Contact, address: str) -> list[str]:
+        """The merge fields (without a default) that would be empty for this recipient."""
+        values = merge_values(contact, address, self.base)
+        found: set[str] = set()
+        for template in (self.subject, self.body, self.html):
+            if template is not None:
+                found |= template.empty_fields(values)
+        return sorted(found)
+
     def render(self, contact: Contact, address: str) -> Rendered:
         """The message for ``contact`` at ``address``, footer included."""
         values = merge_values(contact, address, self.base)

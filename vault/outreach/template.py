@@ -57,6 +57,17 @@ class Template:
         """The merge fields this template uses."""
         return frozenset(p.field for p in self.parts if p.field is not None)
 
+    def empty_fields(self, values: Mapping[str, str]) -> frozenset[str]:
+        """Fields that would render empty for ``values``: no value and no default.
+
+        ``kith outreach preview`` flags the recipients this is not empty for, so that "Hello
+        , join us." is seen before it is sent (issue 14).
+        """
+        return frozenset(
+            p.field for p in self.parts if p.field is not None and not p.text
+            and not values.get(p.field, "").strip()
+        )  # fmt: skip
+
     def render(
         self, values: Mapping[str, str], *, escape: Callable[[str], str] | None = None,
         one_line: bool = False,
