@@ -3,14 +3,15 @@
     python tests/faults/small_disk.py SPEC.json   (run under ``unshare -rm`` by ``run_full``)
 
 SPEC: ``{"mount": DIR, "size_kb": N, "copy": [[SRC, NAME], ...], "setup": [[args...], ...],
-"slack": BYTES,
-"attack": [args...], "after": [[args...], ...], "env": {...}}``. The script mounts a tmpfs of
-``size_kb`` at ``mount``, runs the ``setup`` commands while there is room, fills the file system
-with a filler file, frees ``slack`` bytes of it, runs ``attack`` (the command that meets the full
-disk), removes the filler, runs the ``after`` commands (checks), and prints a JSON report:
-each command's exit code and stderr, the names under ``mount`` before and after the attack, and
-the SHA-256 of every vault file before and after. The mount disappears with the namespace, so
-nothing is ever left mounted, and parallel tests never see each other's disks.
+"slack": BYTES, "attack": [args...], "after": [[args...], ...], "env": {...}}``. The script
+mounts a tmpfs of ``size_kb`` at ``mount``, copies the ``copy`` folders onto it, runs the
+``setup`` commands while there is room, fills the file system with a filler file, frees
+``slack`` bytes of it, runs ``attack`` (the command that meets the full disk;
+``["--script", FILE, ...]`` runs a Python script instead of kith), removes the filler, runs the
+``after`` commands (checks), and prints a JSON report: each command's exit code and output, the
+names under ``mount`` before and after the attack, and the SHA-256 of every vault file before
+and after. The mount disappears with the namespace, so nothing is ever left mounted, and
+parallel tests never see each other's disks.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from typing import Any
 def _run(args: list[str], env: dict[str, str], cwd: str) -> dict[str, Any]:
     args = [a.replace("{mount}", env["SMALL_DISK"]).replace("{id}", env.get("FIRST_ID", ""))
             for a in args]  # fmt: skip
+    command = [sys.executable, *args[1:]] if args[:1] == ["--script"] else [
+        sys.executable, "-m", "tui", *args]  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-m", "tui", *args], env=env, cwd=cwd, capture_output=True,
+        command, env=env, cwd=cwd, capture_output=True,
         timeout=120, check=False,
     )  # fmt: skip
     return {"args": args, "code": done.returncode, "stdout": done.stdout.decode(errors="replace"),

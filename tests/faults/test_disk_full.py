@@ -8,12 +8,13 @@ and unchanged; no stray file (journal, temp, ``.part``, partial export) may rema
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, ROOT
 from tests.faults.conftest import run_full
 from tests.sync.pair import Org, ok, pair
 
@@ -124,3 +125,20 @@ def test_sync_pull_into_a_full_vault(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert report["vault_after"] == report["vault_before"]
     check, listing = report["after"]
     assert check["code"] == 0 and listing["stdout"].strip() == "[]"
+
+
+def test_the_tui_form_stays_open_with_what_was_typed(tmp_path: Path) -> None:
+    script = Path(__file__).with_name("tui_save_on_full_disk.py")
+    report = run_full(tmp_path, {
+        "size_kb": 4096, "setup": _setup(), "slack": 16384,
+        "attack": ["--script", str(script), "{mount}/vault", PASSPHRASE],
+        "env": {"PYTHONPATH": str(ROOT)}, "after": [["check"], ["list", "--json"]],
+    })  # fmt: skip
+    attack = report["attack"]
+    assert attack["code"] == 0, attack["stderr"][-2000:]
+    shown = json.loads(attack["stdout"].splitlines()[-1])
+    assert shown == {"screen": "EditScreen", "message": LINE.removeprefix("kith: ").strip(),
+                     "kept": True, "running": True}  # fmt: skip
+    assert report["during"] == report["before"]
+    check, listing = report["after"]
+    assert check["code"] == 0 and "typed by hand" not in listing["stdout"]
