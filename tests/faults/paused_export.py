@@ -19,11 +19,12 @@ _render = exporter.render
 
 
 def _paused(fmt: str, contacts: Iterable[object]) -> Iterator[str]:
-    size = 0
+    size, paused = 0, False
     for chunk in _render(fmt, contacts):  # type: ignore[arg-type]
         yield chunk
         size += len(chunk)
-        if size > 64 * 1024 > size - len(chunk):  # past the file object's buffer: on disk
+        if size > 64 * 1024 and not paused:  # past the file object's buffer: on disk
+            paused = True
             sys.__stdout__.write("ready\n")  # type: ignore[union-attr]
             sys.__stdout__.flush()  # type: ignore[union-attr]
             sys.stdin.read()  # until the test closes stdin (never, when it signals)
