@@ -218,7 +218,9 @@ def test_disk_failures_leave_nothing_behind(
     folder.mkdir()
     monkeypatch.setattr("vault.backup._read_back", full_disk)
     failed = kith("backup", "create", "--out", f"{folder}/", "-r", keypair[1])
-    assert failed.exit_code == 1 and "No space left" in failed.stderr
+    assert failed.exit_code == 1 and failed.stderr == (
+        "kith: Disk full: nothing was changed; free some space and try again.\n"
+    )  # issue 14: one line, its own class (DiskFull), never the OS's words
     assert list(folder.iterdir()) == []
     assert {p.name for p in kith.vault_dir.iterdir()} == STATE
     monkeypatch.setattr("vault.backup_restore._checked", full_disk)

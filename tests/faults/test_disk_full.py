@@ -62,8 +62,8 @@ def test_edit_on_a_full_disk(tmp_path: Path) -> None:
     assert "Analytical" not in report["after"][1]["stdout"]
 
 
-@pytest.mark.parametrize("slack", [0, 16384])
-def test_import_on_a_full_disk(tmp_path: Path, slack: int) -> None:
+def test_import_on_a_full_disk(tmp_path: Path) -> None:
+    slack = 16384  # room for the journal to start: the failure comes mid-transaction
     source = tmp_path / "many.vcf"  # outside the small disk: only the vault is short of room
     source.write_text("".join(
         f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Imported {i}\r\nEMAIL:i{i}@example.org\r\n"
