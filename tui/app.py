@@ -32,6 +32,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
+from tui.screens.base import show_keys
 from tui.screens.roster import Roster
 from vault.api import Vault, is_vault
 from vault.crypto.kdf import KdfParams
@@ -186,8 +187,9 @@ class KithApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P): Textual's own entries, minus Screenshot, plus Kith's."""
         for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":
+            if command.title not in ("Screenshot", "Keys"):  # Kith's own Keys panel below
                 yield command
+        yield SystemCommand("Keys", "Every key of this screen (?)", lambda: show_keys(screen))
         if not self.is_unlocked:
             return
         from tui.screens import dialogs

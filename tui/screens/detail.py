@@ -8,6 +8,7 @@ Each value is user text: it is sanitized line by line with `tui.safe_text.safe` 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -177,6 +178,19 @@ class DetailScreen(KithScreen[tuple[str, str] | None]):
             Text(history_title(self.profile, self.page), end="")
         )
         self.query_one("#history", Static).update(history_table(self.profile, self.page))
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """This screen's keys as palette entries."""
+        return [
+            ("Log an interaction", "A call, meeting, donation... with this contact (l)",
+             self.action_log),
+            ("Older history", "The next page of this contact's history (])",
+             lambda: self.action_page(1)),
+            ("Newer history", "The previous page of this contact's history ([)",
+             lambda: self.action_page(-1)),
+            ("Edit contact", "Edit this contact (e)", self.action_edit),
+            ("Delete contact", "Delete this contact, after confirmation (d)", self.action_delete),
+        ]  # fmt: skip
 
     def action_page(self, step: int) -> None:
         """Show the next older (1) or newer (-1) page of the history."""

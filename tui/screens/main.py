@@ -127,6 +127,8 @@ class MainScreen(KithScreen[None]):
         self.highlighted: str | None = None
         self.current = EntryRows([])
         self.highlighted_entry: Entry | None = None
+        self.at_top = True
+        """True while the first row is highlighted: new rows then keep the top in view."""
         self.shown_tags: list[tuple[str, int]] | None = None
         self.complete = False
         self.shown = 0
@@ -188,7 +190,12 @@ class MainScreen(KithScreen[None]):
         contact highlighted if it is in it: found by binary search, or by id after an edit."""
         token = self.token if token is None else token
         rows = self.roster.rows(self.view)
-        found = rows.index_of(keep) if keep else rows.locate(self.highlighted_entry)
+        if keep:
+            found = rows.index_of(keep)
+        elif self.at_top:
+            found = 0  # loading, or a new filter: a list the user has not moved stays at the top
+        else:
+            found = rows.locate(self.highlighted_entry)
         roster = self.roster
         return Snapshot(
             token, rows, roster.tags(), found or 0, roster.loaded, roster.total, roster.complete
@@ -240,6 +247,7 @@ class MainScreen(KithScreen[None]):
         """Put a computed view on screen."""
         contacts = self.query_one("#contacts", ContactList)
         self.current = snap.rows
+        contacts.empty_message = self.empty_message(snap)
         contacts.set_rows(snap.rows, cursor=snap.cursor)
         self.shown = len(snap.rows)
         if snap.tags is not self.shown_tags:  # the same list until the index changes
@@ -248,6 +256,18 @@ class MainScreen(KithScreen[None]):
             tags.show(snap.tags, snap.loaded if snap.complete else snap.total)
         self.progress(snap.loaded, snap.total)
         self.update_status()
+
+    def empty_message(self, snap: Snapshot) -> str:
+        """What an empty list says: still decrypting, nothing matches, or no contacts at all."""
+        view = self.view
+        if view.query or view.tag is not None:
+            what = " ".join(
+                part for part in (f'"{view.query}"' if view.query else "",
+                                  f"with tag {view.tag}" if view.tag is not None else "") if part
+            )  # fmt: skip
+            loading = "" if snap.complete else " so far (still decrypting)"
+            return f"No contacts match {what}{loading}."
+        return "No contacts yet: press n to add one." if snap.complete else "Decrypting contacts..."
 
     def update_status(self) -> None:
         """One line: counts, sort order, tag; or decryption progress."""
@@ -260,7 +280,7 @@ class MainScreen(KithScreen[None]):
             total = roster.count()
             filtered = bool(view.query or view.tag)
             line = Text(f"{self.shown:,} of {total:,}" if filtered else f"{total:,}")
-            line.append(" contacts")
+            line.append(" contact" if total == 1 else " contacts")
             line.append(" · by name" if view.sort == "name" else " · by last update")
             if view.tag is not None:
                 line.append(" · tag: ")
@@ -287,6 +307,7 @@ class MainScreen(KithScreen[None]):
     def on_contact_list_highlighted(self, message: ContactList.Highlighted) -> None:
         """Remember the highlighted contact, to keep it when the rows change."""
         self.highlighted = message.row_id
+        self.at_top = message.index == 0
         self.highlighted_entry = self.current.entry(message.index) if message.row_id else None
 
     def on_contact_list_selected(self, message: ContactList.Selected) -> None:

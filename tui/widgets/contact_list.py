@@ -73,8 +73,8 @@ class ContactList(ScrollView, can_focus=True):
     """Mouse clicks move the cursor; they do not start a text selection."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "first", "First", show=False),
@@ -196,6 +196,18 @@ class ContactList(ScrollView, can_focus=True):
     @cursor.setter
     def cursor(self, index: int) -> None:
         self.move_cursor(index)
+
+    @property
+    def empty_message(self) -> str:
+        """What the list says when it has no rows."""
+        return self._empty_message
+
+    @empty_message.setter
+    def empty_message(self, message: str) -> None:
+        if message != self._empty_message:
+            self._empty_message = message
+            if not self._rows:
+                self.refresh()
 
     @property
     def highlighted_row(self) -> ContactRow | None:
