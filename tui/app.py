@@ -72,6 +72,7 @@ class KithApp(App[None]):
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         kdf_params: KdfParams | None = None,
         allow_weak: bool = False,
+        passphrase: str | None = None,
     ) -> None:
         super().__init__()
         self.vault_dir = vault_dir
@@ -79,6 +80,8 @@ class KithApp(App[None]):
         self.idle_timeout = idle_timeout
         self.kdf_params = kdf_params
         self.allow_weak = allow_weak
+        self.preset_passphrase = passphrase
+        """From --passphrase-file: the unlock screen uses it once, then forgets it."""
         self.vault: Vault | None = None
         self.roster: Roster | None = None
         self.last_input = clock()
@@ -245,6 +248,7 @@ def make_app(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     kdf_params: KdfParams | None = None,
     allow_weak: bool = False,
+    passphrase: str | None = None,
 ) -> KithApp:
     """The app for the vault in `vault_dir` (used by `run_app`, the tests and the benchmark).
 
@@ -254,6 +258,7 @@ def make_app(
         idle_timeout: Seconds without input before the vault locks.
         kdf_params: Argon2id parameters for a new vault; None calibrates on this machine.
         allow_weak: Accept `kdf_params` below the safe floor (tests only).
+        passphrase: Unlock with this at start (`kith --passphrase-file FILE tui`).
     """
     return KithApp(
         vault_dir,
@@ -261,6 +266,7 @@ def make_app(
         idle_timeout=idle_timeout,
         kdf_params=kdf_params,
         allow_weak=allow_weak,
+        passphrase=passphrase,
     )
 
 
@@ -273,17 +279,20 @@ def _idle_timeout_from_env() -> float:
     return value if value > 0 else DEFAULT_IDLE_TIMEOUT
 
 
-def run_app(vault_dir: Path, *, idle_timeout: float | None = None) -> None:
+def run_app(
+    vault_dir: Path, *, idle_timeout: float | None = None, passphrase: str | None = None
+) -> None:
     """Run the TUI on this terminal; the vault is locked however the app ends.
 
-    `idle_timeout` defaults to $KITH_IDLE_TIMEOUT (seconds), else 5 minutes.
+    `idle_timeout` defaults to $KITH_IDLE_TIMEOUT (seconds), else 5 minutes. `passphrase` (read
+    from --passphrase-file) unlocks at start; a wrong one leaves the unlock screen up.
     """
     import textual.constants
 
     textual.constants.LOG_FILE = None  # type: ignore[misc]  # TEXTUAL_LOG would log screens
     allow_weak = os.environ.get("KITH_ALLOW_WEAK_KDF") == "1"
     timeout = idle_timeout if idle_timeout and idle_timeout > 0 else _idle_timeout_from_env()
-    app = make_app(vault_dir, idle_timeout=timeout, allow_weak=allow_weak)
+    app = make_app(vault_dir, idle_timeout=timeout, allow_weak=allow_weak, passphrase=passphrase)
     try:
         app.run()
     finally:

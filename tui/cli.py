@@ -28,6 +28,7 @@ from tui.commands import (
     vault_cmds,
 )
 from tui.context import KithContext, default_vault_dir
+from tui.errors import TuiPassphraseFromStdin
 from tui.passphrase import PassphraseSource
 from vault.errors import KithError
 
@@ -72,7 +73,12 @@ def tui_cmd(ctx: click.Context, idle_timeout: float | None) -> None:
     from tui.app import run_app
 
     kith: KithContext = ctx.obj
-    run_app(kith.vault_dir, idle_timeout=idle_timeout)
+    passphrase = None
+    if kith.passphrases.file:  # --passphrase-file or $KITH_PASSPHRASE_FILE: unlock with it
+        if kith.passphrases.file == "-":
+            raise TuiPassphraseFromStdin
+        passphrase = kith.passphrases.read()
+    run_app(kith.vault_dir, idle_timeout=idle_timeout, passphrase=passphrase)
 
 
 for command in (

@@ -39,3 +39,9 @@ class SomeLinesFailed(KithError):
 
 class PlaintextConsentRequired(ConfirmationRequired):
     """This writes your contacts unencrypted: pass --yes-plaintext, or confirm on a terminal."""
+
+
+class TuiPassphraseFromStdin(KithError):
+    """The terminal UI reads keys from the terminal: give --passphrase-file a file, not '-'."""
+
+    exit_code = 2

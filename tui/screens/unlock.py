@@ -69,6 +69,13 @@ class UnlockScreen(KithScreen[None]):
             yield Static(Text("Enter: unlock    Ctrl+Q: quit"), id="message", classes="muted")
         yield Footer()
 
+    def on_mount(self) -> None:
+        """With a passphrase from --passphrase-file, unlock at once (once: a wrong one is not
+        tried again, the field is there to type the right one)."""
+        preset, self.kith.preset_passphrase = self.kith.preset_passphrase, None
+        if preset:
+            self.start(preset)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Start unlocking with what was typed."""
         event.stop()
@@ -78,6 +85,11 @@ class UnlockScreen(KithScreen[None]):
         if not passphrase:
             self.say("Type your passphrase, then press Enter.", error=True)
             return
+        self.start(passphrase)
+
+    def start(self, passphrase: str) -> None:
+        """Disable the field and unlock in a worker thread."""
+        field = self.query_one("#passphrase", Input)
         field.disabled = True
         self.add_class("-busy")
         self.say("Unlocking: deriving the key from your passphrase...")
