@@ -98,7 +98,7 @@ def drive(app: KithApp, script: Script, size: tuple[int, int] = SIZE) -> None:
     asyncio.run(main())
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 120.0) -> None:
     """Let the app run until `condition()` holds (fails the test after `timeout` seconds)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

@@ -32,6 +32,7 @@ from textual.worker import get_current_worker
 
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
+from tui.screens.freshness import CHECK_SECONDS, Freshness
 from tui.screens.roster import EntryRows, Roster, View
 from tui.screens.unlock import expire_due
 from tui.widgets import ContactFilter, ContactList
@@ -110,6 +111,9 @@ class MainScreen(KithScreen[None]):
             self.count = count
             super().__init__()
 
+    class ChangedElsewhere(Message):
+        """Another process committed a change to the vault."""
+
     class Deleted(Message):
         """A contact was shredded by the delete worker."""
 
@@ -133,6 +137,8 @@ class MainScreen(KithScreen[None]):
         self.complete = False
         self.shown = 0
         self.busy = ""
+        self.freshness = Freshness(roster.vault)
+        self.reload_pending = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -146,7 +152,51 @@ class MainScreen(KithScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Start filling the index."""
+        """Start filling the index; watch for changes made by other processes."""
+        self.add_class("-loading")
+        self.fill()
+        self.set_interval(CHECK_SECONDS, self.check_freshness, name="freshness")
+        self.watch(self.app, "app_focus", self._focus_changed, init=False)
+
+    # -- changes made elsewhere (tui/screens/freshness.py) -----------------------------------
+
+    def _focus_changed(self, focused: bool) -> None:
+        if focused:
+            self.check_freshness()
+
+    @work(thread=True, exclusive=True, group="freshness")
+    def check_freshness(self) -> None:
+        """Worker thread: ask the vault whether another process changed it."""
+        if self.roster.closed:
+            return
+        try:
+            changed = self.freshness.changed()
+        except Exception:
+            if self.roster.closed:
+                return  # locked meanwhile
+            raise
+        if changed:
+            self.post_message(self.ChangedElsewhere())
+
+    def on_main_screen_changed_elsewhere(self, _message: ChangedElsewhere) -> None:
+        """Rebuild the index now if the list is on screen, else when it is shown again."""
+        self.reload_pending = True
+        self.reload_if_shown()
+
+    def on_screen_resume(self) -> None:
+        """Back from a contact or a dialog: apply a reload that waited."""
+        self.reload_if_shown()
+
+    def reload_if_shown(self) -> None:
+        """Re-read every contact into a new index, keeping the view and the highlight."""
+        if not self.reload_pending or self.app.screen is not self or self.busy:
+            return
+        self.reload_pending = False
+        old, new = self.roster, Roster(self.roster.vault)
+        self.kith.roster = self.roster = new
+        old.close()
+        self.complete = False
+        self.shown_tags = None
         self.add_class("-loading")
         self.fill()
 
