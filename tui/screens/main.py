@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -32,8 +34,9 @@ from textual.worker import get_current_worker
 
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
-from tui.screens.freshness import CHECK_SECONDS, Freshness
+from tui.screens.freshness import Freshness, ReloadsOnChangesElsewhere
 from tui.screens.roster import EntryRows, Roster, View
+from tui.screens.search_language import is_structured, matching_ids
 from tui.screens.unlock import expire_due
 from tui.widgets import ContactFilter, ContactList
 from tui.widgets.tag_panel import TagPanel
@@ -57,7 +60,7 @@ class Snapshot:
     complete: bool
 
 
-class MainScreen(KithScreen[None]):
+class MainScreen(ReloadsOnChangesElsewhere, KithScreen[None]):
     """The contact list with its filter and tags."""
 
     SYNC_LIMIT: ClassVar[int] = 5_000
@@ -111,8 +114,14 @@ class MainScreen(KithScreen[None]):
             self.count = count
             super().__init__()
 
-    class ChangedElsewhere(Message):
-        """Another process committed a change to the vault."""
+    class Matched(Message):
+        """A query in the search language was evaluated (ids), or refused (error)."""
+
+        def __init__(self, query: str, ids: frozenset[str] | None, error: str = "") -> None:
+            self.query = query
+            self.ids = ids
+            self.error = error
+            super().__init__()
 
     class Deleted(Message):
         """A contact was shredded by the delete worker."""
@@ -137,8 +146,9 @@ class MainScreen(KithScreen[None]):
         self.complete = False
         self.shown = 0
         self.busy = ""
+        self.filter_note = ""
+        """A line about the search-language filter (evaluating, or the vault's error)."""
         self.freshness = Freshness(roster.vault)
-        self.reload_pending = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -155,50 +165,7 @@ class MainScreen(KithScreen[None]):
         """Start filling the index; watch for changes made by other processes."""
         self.add_class("-loading")
         self.fill()
-        self.set_interval(CHECK_SECONDS, self.check_freshness, name="freshness")
-        self.watch(self.app, "app_focus", self._focus_changed, init=False)
-
-    # -- changes made elsewhere (tui/screens/freshness.py) -----------------------------------
-
-    def _focus_changed(self, focused: bool) -> None:
-        if focused:
-            self.check_freshness()
-
-    @work(thread=True, exclusive=True, group="freshness")
-    def check_freshness(self) -> None:
-        """Worker thread: ask the vault whether another process changed it."""
-        if self.roster.closed:
-            return
-        try:
-            changed = self.freshness.changed()
-        except Exception:
-            if self.roster.closed:
-                return  # locked meanwhile
-            raise
-        if changed:
-            self.post_message(self.ChangedElsewhere())
-
-    def on_main_screen_changed_elsewhere(self, _message: ChangedElsewhere) -> None:
-        """Rebuild the index now if the list is on screen, else when it is shown again."""
-        self.reload_pending = True
-        self.reload_if_shown()
-
-    def on_screen_resume(self) -> None:
-        """Back from a contact or a dialog: apply a reload that waited."""
-        self.reload_if_shown()
-
-    def reload_if_shown(self) -> None:
-        """Re-read every contact into a new index, keeping the view and the highlight."""
-        if not self.reload_pending or self.app.screen is not self or self.busy:
-            return
-        self.reload_pending = False
-        old, new = self.roster, Roster(self.roster.vault)
-        self.kith.roster = self.roster = new
-        old.close()
-        self.complete = False
-        self.shown_tags = None
-        self.add_class("-loading")
-        self.fill()
+        self.watch_for_changes_elsewhere()
 
     # -- filling and views -------------------------------------------------------------------
 
@@ -324,6 +291,8 @@ class MainScreen(KithScreen[None]):
         roster, view = self.roster, self.view
         if self.busy:
             line = Text(self.busy)
+        elif self.filter_note:
+            line = Text(self.filter_note, style="bold")
         elif not self.complete:
             line = Text(f"Decrypting contacts: {roster.loaded:,} of {roster.total:,}")
         else:
@@ -340,8 +309,42 @@ class MainScreen(KithScreen[None]):
     # -- events ------------------------------------------------------------------------------
 
     def on_contact_filter_query_changed(self, message: ContactFilter.QueryChanged) -> None:
-        """Filter as the user types (the box debounces)."""
-        self.view = replace(self.view, query=message.query)
+        """Filter as the user types (the box debounces); the search language is evaluated by
+        the vault in a worker thread (tui/screens/search_language.py)."""
+        query = message.query
+        if is_structured(query):
+            self.filter_note = "Filtering..."
+            self.update_status()
+            self.match(query)
+            return
+        self.filter_note = ""
+        self.view = replace(self.view, query=query, ids=None)
+        self.refresh_view()
+
+    @work(thread=True, exclusive=True, group="match")
+    def match(self, query: str) -> None:
+        """Worker thread: the contacts a search-language query names."""
+        try:
+            ids = matching_ids(self.roster.vault, query)
+        except KithError as error:
+            self.post_message(self.Matched(query, None, error.message))
+            return
+        except Exception:
+            if self.roster.closed:
+                return
+            raise
+        self.post_message(self.Matched(query, ids))
+
+    def on_main_screen_matched(self, message: Matched) -> None:
+        """Show what a search-language query matched, or why it was refused."""
+        if message.query != self.query_one("#filter", ContactFilter).current_query:
+            return  # typed on since
+        if message.ids is None:
+            self.filter_note = f"Filter not applied: {message.error}"
+            self.update_status()
+            return
+        self.filter_note = ""
+        self.view = replace(self.view, query=message.query, ids=message.ids)
         self.refresh_view()
 
     @on(Input.Submitted, "#filter")
@@ -381,6 +384,29 @@ class MainScreen(KithScreen[None]):
 
     # -- actions -----------------------------------------------------------------------------
 
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """This screen's keys, and every saved search, as palette entries."""
+        found: list[tuple[str, str, Callable[[], object]]] = [
+            ("New contact", "Add a contact (n)", self.action_new),
+            ("Filter", "Words, or the search language: tag: city: -contacted:30d ... (/)",
+             self.action_focus_filter),
+        ]  # fmt: skip
+        try:
+            saved = self.roster.vault.saved_searches.all()
+        except KithError:
+            saved = []
+        for item in saved:
+            found.append((f"Saved search: {safe(item.name, max_len=40)}",
+                          safe(item.query, max_len=60),
+                          partial(self.use_filter, f"saved:{item.name}")))  # fmt: skip
+        return found
+
+    def use_filter(self, query: str) -> None:
+        """Put `query` in the filter box and apply it."""
+        box = self.query_one("#filter", ContactFilter)
+        box.value = query
+        box.focus()
+
     def action_focus_filter(self) -> None:
         """Put the cursor in the filter box."""
         self.query_one("#filter", ContactFilter).focus()
@@ -405,7 +431,7 @@ class MainScreen(KithScreen[None]):
             contact_filter.value = ""
         self.query_one("#tags", TagPanel).chosen = None
         if self.view.query or self.view.tag is not None:
-            self.view = replace(self.view, query="", tag=None)
+            self.view = replace(self.view, query="", tag=None, ids=None)
             self.refresh_view()
         self.action_focus_list()
 
