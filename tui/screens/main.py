@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
 from tui.screens.freshness import Freshness, ReloadsOnChangesElsewhere
+from tui.screens.marks import Marking
 from tui.screens.roster import EntryRows, Roster, View
 from tui.screens.search_language import is_structured, matching_ids
 from tui.screens.unlock import expire_due
@@ -60,7 +61,7 @@ class Snapshot:
     complete: bool
 
 
-class MainScreen(ReloadsOnChangesElsewhere, KithScreen[None]):
+class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
     """The contact list with its filter and tags."""
 
     SYNC_LIMIT: ClassVar[int] = 5_000
@@ -78,7 +79,11 @@ class MainScreen(ReloadsOnChangesElsewhere, KithScreen[None]):
         Binding("e", "edit", "Edit"),
         Binding("d,delete", "delete", "Delete"),
         Binding("t", "focus_tags", "Tags"),
-        Binding("s", "toggle_sort", "Sort"),
+        Binding("s", "toggle_sort", "Sort", show=False),
+        Binding("g", "segments", "Segments"),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("asterisk", "mark_all", "Mark all shown", show=False),
+        Binding("u", "unmark_all", "Unmark all", show=False),
         Binding("escape", "reset_view", "Show all", show=False),
         Binding("down", "focus_list", "List", show=False),
     ]
@@ -146,6 +151,7 @@ class MainScreen(ReloadsOnChangesElsewhere, KithScreen[None]):
         self.complete = False
         self.shown = 0
         self.busy = ""
+        self.marked: set[str] = set()
         self.filter_note = ""
         """A line about the search-language filter (evaluating, or the vault's error)."""
         self.freshness = Freshness(roster.vault)
@@ -304,6 +310,8 @@ class MainScreen(ReloadsOnChangesElsewhere, KithScreen[None]):
             if view.tag is not None:
                 line.append(" · tag: ")
                 line.append(safe(view.tag, max_len=24))
+            if self.marked:
+                line.append(f" · {len(self.marked):,} marked", style="bold")
         self.query_one("#status", Static).update(line, layout=False)  # one line, fixed size
 
     # -- events ------------------------------------------------------------------------------
@@ -395,6 +403,7 @@ class MainScreen(ReloadsOnChangesElsewhere, KithScreen[None]):
             saved = self.roster.vault.saved_searches.all()
         except KithError:
             saved = []
+        found += self.marking_commands()
         for item in saved:
             found.append((f"Saved search: {safe(item.name, max_len=40)}",
                           safe(item.query, max_len=60),
