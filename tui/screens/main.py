@@ -81,6 +81,7 @@ class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
         Binding("t", "focus_tags", "Tags"),
         Binding("s", "toggle_sort", "Sort", show=False),
         Binding("g", "segments", "Segments"),
+        Binding("w", "who_may", "Who may", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_all", "Mark all shown", show=False),
         Binding("u", "unmark_all", "Unmark all", show=False),

@@ -4,6 +4,7 @@
     *       mark every contact the list shows now (the current filter and tag)
     u       unmark all
     g       segments: add or remove the marked contacts (or the highlighted one), manage them
+    w       who of the marked (else of those shown) may be contacted, and why not
 
 Rules and reasons:
 - Marks are ids, kept across filters, so "filter, mark, filter again, mark more" works; the
@@ -88,11 +89,24 @@ class Marking:
         if query:
             self.use_filter(query)
 
+    def action_who_may(self) -> None:
+        """Who of the marked contacts (else of those shown) may be contacted, and why not."""
+        from tui.screens.may_contact import WhoMayScreen
+
+        if self.marked:
+            ids, what = sorted(self.marked), f"the {len(self.marked):,} marked"
+        else:
+            ids = [row.id for row in self.current]
+            what = f"the {len(ids):,} shown"
+        self.app.push_screen(WhoMayScreen(self.roster.vault, ids, what))
+
     def marking_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """Palette entries for marks and segments."""
         return [
             ("Segments", "Add the marked contacts to a segment; create, rename, delete (g)",
              self.action_segments),
+            ("Who may I contact", "Who of the marked (or shown) may be contacted, and why not (w)",
+             self.action_who_may),
             ("Mark all shown", "Mark every contact the list shows (*)", self.action_mark_all),
             ("Unmark all", "Forget every mark (u)", self.action_unmark_all),
         ]  # fmt: skip
