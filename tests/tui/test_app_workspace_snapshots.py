@@ -126,12 +126,29 @@ def test_who_may_i_contact(snap_compare: Any, org_vault: Path, size: tuple[int, 
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_search_language_filter(
-    snap_compare: Any, org_vault: Path, size: tuple[int, int]
-) -> None:
+def test_search_language_filter(snap_compare: Any, org_vault: Path, size: tuple[int, int]) -> None:
     async def filtered(pilot: Pilot[None], app: KithApp) -> None:
         await pilot.press("slash", *"tag:press -has:dnc", "enter")
         await until(pilot, lambda: app.screen.view.ids is not None)  # type: ignore[attr-defined]
 
     run_before = story(filtered)
+    assert snap_compare(app_for(org_vault), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_events(snap_compare: Any, org_vault: Path, size: tuple[int, int]) -> None:
+    run_before = story(keys("v"), wait_for("EventsScreen"))
+    assert snap_compare(app_for(org_vault), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_door_mode_after_a_sign_up(
+    snap_compare: Any, org_vault: Path, size: tuple[int, int]
+) -> None:
+    async def signed(pilot: Pilot[None], app: KithApp) -> None:
+        await until(pilot, lambda: getattr(app.screen, "matcher", None) is not None)
+        await pilot.press(*"Zoe Quist", "enter", *"zoe@example.org", "tab", "space", "enter")
+        await until(pilot, lambda: getattr(app.screen, "count", 0) == 1)
+
+    run_before = story(keys("v"), wait_for("EventsScreen"), keys("o"), signed)
     assert snap_compare(app_for(org_vault), terminal_size=size, run_before=run_before)

@@ -49,7 +49,6 @@ DESTROY = (
     "full-disk encryption on), and delete copies in Downloads, email and cloud folders."
 )
 NOT_YET = (
-    ("Events", "Events and door sign-ups: not available in the TUI yet; use `kith event`"),
     ("Outreach", "Email and SMS outreach: not available in the TUI yet; use `kith outreach`"),
     ("Sync", "Sync and peers: not available in the TUI yet; use `kith sync`, `kith peer`"),
 )

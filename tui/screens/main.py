@@ -82,6 +82,7 @@ class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
         Binding("s", "toggle_sort", "Sort", show=False),
         Binding("g", "segments", "Segments"),
         Binding("w", "who_may", "Who may", show=False),
+        Binding("v", "events", "Events", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_all", "Mark all shown", show=False),
         Binding("u", "unmark_all", "Unmark all", show=False),

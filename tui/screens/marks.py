@@ -4,6 +4,7 @@
     *       mark every contact the list shows now (the current filter and tag)
     u       unmark all
     g       segments: add or remove the marked contacts (or the highlighted one), manage them
+    v       events: sign up or check in the marked (or highlighted) contacts; door mode
     w       who of the marked (else of those shown) may be contacted, and why not
 
 Rules and reasons:
@@ -89,6 +90,12 @@ class Marking:
         if query:
             self.use_filter(query)
 
+    def action_events(self) -> None:
+        """Events: sign up or check in the marked (or highlighted) contacts; door mode."""
+        from tui.screens.events import EventsScreen
+
+        self.app.push_screen(EventsScreen(self.roster.vault, self.chosen_ids()))
+
     def action_who_may(self) -> None:
         """Who of the marked contacts (else of those shown) may be contacted, and why not."""
         from tui.screens.may_contact import WhoMayScreen
@@ -105,6 +112,8 @@ class Marking:
         return [
             ("Segments", "Add the marked contacts to a segment; create, rename, delete (g)",
              self.action_segments),
+            ("Events", "Events: sign up or check in the marked; door mode for live sign-ups (v)",
+             self.action_events),
             ("Who may I contact", "Who of the marked (or shown) may be contacted, and why not (w)",
              self.action_who_may),
             ("Mark all shown", "Mark every contact the list shows (*)", self.action_mark_all),
