@@ -72,7 +72,7 @@ class KithApp(App[None]):
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         kdf_params: KdfParams | None = None,
         allow_weak: bool = False,
-        passphrase: str | None = None,
+        passphrase: bytearray | None = None,
     ) -> None:
         super().__init__()
         self.vault_dir = vault_dir
@@ -248,7 +248,7 @@ def make_app(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     kdf_params: KdfParams | None = None,
     allow_weak: bool = False,
-    passphrase: str | None = None,
+    passphrase: bytearray | None = None,
 ) -> KithApp:
     """The app for the vault in `vault_dir` (used by `run_app`, the tests and the benchmark).
 
@@ -258,7 +258,8 @@ def make_app(
         idle_timeout: Seconds without input before the vault locks.
         kdf_params: Argon2id parameters for a new vault; None calibrates on this machine.
         allow_weak: Accept `kdf_params` below the safe floor (tests only).
-        passphrase: Unlock with this at start (`kith --passphrase-file FILE tui`).
+        passphrase: Unlock with this at start (`kith --passphrase-file FILE tui`); the buffer
+            is wiped once the key is derived.
     """
     return KithApp(
         vault_dir,
@@ -280,7 +281,7 @@ def _idle_timeout_from_env() -> float:
 
 
 def run_app(
-    vault_dir: Path, *, idle_timeout: float | None = None, passphrase: str | None = None
+    vault_dir: Path, *, idle_timeout: float | None = None, passphrase: bytearray | None = None
 ) -> None:
     """Run the TUI on this terminal; the vault is locked however the app ends.
 

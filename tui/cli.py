@@ -77,7 +77,7 @@ def tui_cmd(ctx: click.Context, idle_timeout: float | None) -> None:
     if kith.passphrases.file:  # --passphrase-file or $KITH_PASSPHRASE_FILE: unlock with it
         if kith.passphrases.file == "-":
             raise TuiPassphraseFromStdin
-        passphrase = kith.passphrases.read()
+        passphrase = kith.passphrases.read_secret()  # one buffer, wiped after unlocking
     run_app(kith.vault_dir, idle_timeout=idle_timeout, passphrase=passphrase)
 
 

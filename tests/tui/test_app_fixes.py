@@ -28,6 +28,7 @@ from tests.tui.app_helpers import (
 )
 from tui import cli
 from tui.app import KithApp
+from tui.passphrase import secret_buffer
 from tui.phone_display import readable_phone
 from tui.screens import roster
 from tui.screens.confirm import BurnScreen
@@ -109,11 +110,13 @@ def test_changing_a_weak_passphrase_asks_again(tmp_path: Path) -> None:
 
 
 def test_tui_unlocks_with_the_passphrase_file(tmp_path: Path) -> None:
-    app = app_for(make_vault(tmp_path / "v"), passphrase=PASSPHRASE)
+    secret = secret_buffer(PASSPHRASE)
+    app = app_for(make_vault(tmp_path / "v"), passphrase=secret)
 
     async def script(pilot: Pilot[None], app: KithApp) -> None:
         await until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.complete)
         assert app.preset_passphrase is None  # used once, then forgotten
+        assert secret == bytearray(len(PASSPHRASE))  # and wiped
         app.lock()
         await until(pilot, lambda: isinstance(app.screen, UnlockScreen))
         await pilot.pause()
@@ -123,7 +126,7 @@ def test_tui_unlocks_with_the_passphrase_file(tmp_path: Path) -> None:
 
 
 def test_a_wrong_passphrase_file_leaves_the_unlock_screen(tmp_path: Path) -> None:
-    app = app_for(make_vault(tmp_path / "v"), passphrase="not it")
+    app = app_for(make_vault(tmp_path / "v"), passphrase=secret_buffer("not it"))
 
     async def script(pilot: Pilot[None], app: KithApp) -> None:
         await until(pilot, lambda: "Cannot unlock" in screen_text(app))
@@ -141,7 +144,7 @@ def test_kith_tui_passes_the_passphrase_file(
     secret.write_text(PASSPHRASE + "\n")
     vault = str(tmp_path / "v")
     assert cli.main(["--vault", vault, "--passphrase-file", str(secret), "tui"]) == 0
-    assert seen["passphrase"] == PASSPHRASE
+    assert seen["passphrase"] == bytearray(PASSPHRASE, "utf-8")
     assert cli.main(["--vault", vault, "--passphrase-file", "-", "tui"]) == 2
 
 
