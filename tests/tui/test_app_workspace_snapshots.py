@@ -35,7 +35,7 @@ def org_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The organizing vault at the relative path `vault`, with counter record ids."""
     monkeypatch.chdir(tmp_path)
     counter = iter(range(1, 1_000_000))
-    fake_os = types.SimpleNamespace(urandom=lambda n: next(counter).to_bytes(n, "big"))
+    fake_os = types.SimpleNamespace(urandom=lambda n: next(counter).to_bytes(n, "little"))
     with monkeypatch.context() as patch:
         patch.setattr(vault.records, "os", fake_os)
         make_organizing_vault(Path("vault"), interactions=23)
