@@ -33,6 +33,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
+from tui.screens.base import show_keys
 from tui.screens.roster import Roster
 from vault.api import Vault, is_vault
 from vault.crypto.kdf import KdfParams
@@ -72,6 +73,7 @@ class KithApp(App[None]):
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         kdf_params: KdfParams | None = None,
         allow_weak: bool = False,
+        passphrase: bytearray | None = None,
     ) -> None:
         super().__init__()
         self.vault_dir = vault_dir
@@ -79,6 +81,8 @@ class KithApp(App[None]):
         self.idle_timeout = idle_timeout
         self.kdf_params = kdf_params
         self.allow_weak = allow_weak
+        self.preset_passphrase = passphrase
+        """From --passphrase-file: the unlock screen uses it once, then forgets it."""
         self.vault: Vault | None = None
         self.roster: Roster | None = None
         self.last_input = clock()
@@ -187,8 +191,9 @@ class KithApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P): Textual's own entries, minus Screenshot, plus Kith's."""
         for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":
+            if command.title not in ("Screenshot", "Keys"):  # Kith's own Keys panel below
                 yield command
+        yield SystemCommand("Keys", "Every key of this screen (?)", lambda: show_keys(screen))
         if not self.is_unlocked:
             return
         from tui.screens import dialogs
@@ -244,6 +249,7 @@ def make_app(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     kdf_params: KdfParams | None = None,
     allow_weak: bool = False,
+    passphrase: bytearray | None = None,
 ) -> KithApp:
     """The app for the vault in `vault_dir` (used by `run_app`, the tests and the benchmark).
 
@@ -253,6 +259,8 @@ def make_app(
         idle_timeout: Seconds without input before the vault locks.
         kdf_params: Argon2id parameters for a new vault; None calibrates on this machine.
         allow_weak: Accept `kdf_params` below the safe floor (tests only).
+        passphrase: Unlock with this at start (`kith --passphrase-file FILE tui`); the buffer
+            is wiped once the key is derived.
     """
     return KithApp(
         vault_dir,
@@ -260,6 +268,7 @@ def make_app(
         idle_timeout=idle_timeout,
         kdf_params=kdf_params,
         allow_weak=allow_weak,
+        passphrase=passphrase,
     )
 
 
@@ -272,17 +281,20 @@ def _idle_timeout_from_env() -> float:
     return value if math.isfinite(value) and value > 0 else DEFAULT_IDLE_TIMEOUT  # nan, inf
 
 
-def run_app(vault_dir: Path, *, idle_timeout: float | None = None) -> None:
+def run_app(
+    vault_dir: Path, *, idle_timeout: float | None = None, passphrase: bytearray | None = None
+) -> None:
     """Run the TUI on this terminal; the vault is locked however the app ends.
 
-    `idle_timeout` defaults to $KITH_IDLE_TIMEOUT (seconds), else 5 minutes.
+    `idle_timeout` defaults to $KITH_IDLE_TIMEOUT (seconds), else 5 minutes. `passphrase` (read
+    from --passphrase-file) unlocks at start; a wrong one leaves the unlock screen up.
     """
     import textual.constants
 
     textual.constants.LOG_FILE = None  # type: ignore[misc]  # TEXTUAL_LOG would log screens
     allow_weak = os.environ.get("KITH_ALLOW_WEAK_KDF") == "1"
     timeout = idle_timeout if idle_timeout and idle_timeout > 0 else _idle_timeout_from_env()
-    app = make_app(vault_dir, idle_timeout=timeout, allow_weak=allow_weak)
+    app = make_app(vault_dir, idle_timeout=timeout, allow_weak=allow_weak, passphrase=passphrase)
     try:
         app.run()
     finally:

@@ -34,7 +34,7 @@ from tui.commands import (
     vault_cmds,
 )
 from tui.context import KithContext, default_vault_dir
-from tui.errors import NameTooLong
+from tui.errors import NameTooLong, TuiPassphraseFromStdin
 from tui.passphrase import PassphraseSource
 from tui.signals import Terminated, terminate_like_ctrl_c
 from tui.text_guard import guard
@@ -92,7 +92,12 @@ def tui_cmd(ctx: click.Context, idle_timeout: float | None) -> None:
     from tui.app import run_app
 
     kith: KithContext = ctx.obj
-    run_app(kith.vault_dir, idle_timeout=idle_timeout)
+    passphrase = None
+    if kith.passphrases.file:  # --passphrase-file or $KITH_PASSPHRASE_FILE: unlock with it
+        if kith.passphrases.file == "-":
+            raise TuiPassphraseFromStdin
+        passphrase = kith.passphrases.read_secret()  # one buffer, wiped after unlocking
+    run_app(kith.vault_dir, idle_timeout=idle_timeout, passphrase=passphrase)
 
 
 for command in (

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import platformdirs
 
-from tui.passphrase import PassphraseSource
+from tui.passphrase import PassphraseSource, wipe
 from vault.api import Vault
 
 
@@ -28,8 +28,15 @@ class KithContext:
     opened: list[Vault] = field(default_factory=list)
 
     def unlock(self) -> Vault:
-        """Read the passphrase and unlock; the vault is locked again when the command ends."""
-        vault = Vault.open(self.vault_dir, self.passphrases.read())
+        """Read the passphrase and unlock; the vault is locked again when the command ends.
+
+        The passphrase is one buffer, wiped as soon as the key is derived (tui/passphrase.py).
+        """
+        secret = self.passphrases.read_secret()
+        try:
+            vault = Vault.open(self.vault_dir, secret)
+        finally:
+            wipe(secret)
         self.opened.append(vault)
         return vault
 

@@ -43,3 +43,9 @@ class PlaintextConsentRequired(ConfirmationRequired):
 
 class NameTooLong(InvalidInput):
     """That file or folder name is too long for the file system; nothing was written."""
+
+
+class TuiPassphraseFromStdin(KithError):
+    """The terminal UI reads keys from the terminal: give --passphrase-file a file, not '-'."""
+
+    exit_code = 2

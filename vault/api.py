@@ -43,7 +43,7 @@ from vault.store import DB_NAME, Store
 from vault.targets import TargetRepository
 from vault.validate import check_region
 
-Passphrase = str | bytes
+Passphrase = str | bytes | bytearray
 APP_VERSION = "0.1.0"
 DEFAULT_REGION = "US"
 
@@ -56,13 +56,17 @@ BURN_LIMITS = (
 )
 
 
-def passphrase_bytes(passphrase: Passphrase) -> bytes:
-    """NFC-normalized UTF-8 bytes of a passphrase; empty passphrases are refused."""
+def passphrase_bytes(passphrase: Passphrase) -> bytes | bytearray:
+    """NFC-normalized UTF-8 bytes of a passphrase; empty passphrases are refused.
+
+    A ``bytearray`` is passed through as is, not copied (the caller normalized it, and wipes it
+    after the key derivation: see ``vault/crypto/kdf.py``).
+    """
     import unicodedata
 
     raw = (
         passphrase
-        if isinstance(passphrase, bytes)
+        if isinstance(passphrase, bytes | bytearray)
         else unicodedata.normalize("NFC", passphrase).encode("utf-8")
     )
     if not raw:

@@ -117,7 +117,7 @@ def parse(data: bytes) -> Header:
 
 def wrap(
     vmk: bytes,
-    passphrase: bytes,
+    passphrase: bytes | bytearray,
     params: kdf.KdfParams,
     vault_id: bytes,
     *,
@@ -136,7 +136,7 @@ def wrap(
     return Header(params, salt, vault_id, nonce, sealed[1 + aead.NONCE_BYTES :])
 
 
-def unwrap(header: Header, passphrase: bytes) -> bytes:
+def unwrap(header: Header, passphrase: bytes | bytearray) -> bytes:
     """The VMK, or ``CannotUnlock`` (wrong passphrase and tampering are indistinguishable)."""
     kek = kdf.argon2id(passphrase, header.salt, header.params)
     sealed = bytes([aead.SUITE_XCHACHA20_POLY1305]) + header.nonce + header.wrapped_vmk
@@ -160,7 +160,7 @@ def read_copies(directory: Path) -> list[bytes]:
     return copies
 
 
-def unlock(directory: Path, passphrase: bytes) -> tuple[Header, bytes]:
+def unlock(directory: Path, passphrase: bytes | bytearray) -> tuple[Header, bytes]:
     """Unwrap the VMK from the primary copy, or from the backup copy if they differ.
 
     The backup copy exists for media damage or a crash between the two writes; both copies are

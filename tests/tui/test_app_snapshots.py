@@ -1,9 +1,9 @@
 """Snapshot tests: one picture per screen, at 80x24, with invented contacts.
 
 They read like user stories: open the app, do something, look. Deterministic by construction:
-stored times are fixed (`make_vault(fixed_time=True)`), no id is shown, the vault path is the
-relative `vault` (the test runs in its own folder), notifications are off under `run_test`, and
-text cursors do not blink.
+stored times are fixed (`make_vault(fixed_time=True)`), record ids come from a counter, the vault
+path is the relative `vault` (the test runs in its own folder), notifications are off under
+`run_test`, and text cursors do not blink.
 
 Regenerate after an intended change with `pytest tests/tui/test_app_snapshots.py
 --snapshot-update`, and look at every picture that changed before committing it.
@@ -11,6 +11,7 @@ Regenerate after an intended change with `pytest tests/tui/test_app_snapshots.py
 
 from __future__ import annotations
 
+import types
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+import vault.records
 from tests.tui.app_helpers import HOSTILE, PEOPLE, SIZE, app_for, make_vault, unlock, until
 from tui.app import KithApp
 
@@ -27,9 +29,14 @@ Before = Callable[[Pilot[None]], Awaitable[None]]
 
 @pytest.fixture
 def vault_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Invented contacts in a vault at the relative path `vault`: no tmp path on screen."""
+    """Invented contacts in a vault at the relative path `vault`: no tmp path on screen; record
+    ids from a counter (the contact screen shows the short id)."""
     monkeypatch.chdir(tmp_path)
-    return make_vault(Path("vault"), [*PEOPLE, HOSTILE], fixed_time=True)
+    counter = iter(range(1, 1_000_000))
+    fake_os = types.SimpleNamespace(urandom=lambda n: next(counter).to_bytes(n, "little"))
+    with monkeypatch.context() as patch:
+        patch.setattr(vault.records, "os", fake_os)
+        return make_vault(Path("vault"), [*PEOPLE, HOSTILE], fixed_time=True)
 
 
 def steady(pilot: Pilot[None]) -> None:

@@ -80,7 +80,9 @@ class BurnScreen(KithModal[None]):
 
     WORD = "BURN"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = _DIALOG_CSS.format(name="BurnScreen") + "BurnScreen #message { height: 1; }"
+    DEFAULT_CSS = _DIALOG_CSS.format(name="BurnScreen") + (
+        "BurnScreen #message { height: auto; min-height: 1; }"  # wraps at 80 columns
+    )
     AUTO_FOCUS = "#word"
 
     def compose(self) -> ComposeResult:

@@ -5,7 +5,10 @@ Rules and reasons:
   (`vault.crypto.kdf.calibrate`), and the chosen parameters and their time are shown: every
   unlock will cost about that, and so will every guess an attacker makes.
 - The strength hint is a rough, honest estimate (bits, if every character or word was chosen at
-  random). It never blocks: the passphrase is the user's decision.
+  random). Below `MIN_BITS` (40 bits: "a", "hunter2", a name and a year) creating is refused
+  unless the user confirms twice more (Enter or Ctrl+S, each time told why): such a passphrase
+  falls to a guessing run in days even at a second per guess, and the vault file is exactly
+  what a seizure takes. It stays the user's decision, made knowingly.
 - Nothing is created until both fields match and the parameters are known.
 """
 
@@ -27,15 +30,16 @@ from vault.api import DEFAULT_REGION, Vault
 from vault.crypto import kdf
 from vault.errors import KithError
 
-__all__ = ["CreateScreen", "strength_hint"]
+__all__ = ["MIN_BITS", "CreateScreen", "estimate_bits", "strength_hint"]
 
 _WORD_BITS = math.log2(7776)  # a word drawn at random from the EFF diceware list
+MIN_BITS = 40
+"""Below this estimate, creating a vault needs two more confirmations."""
+CONFIRMATIONS = 2
 
 
-def strength_hint(passphrase: str) -> str:
-    """One line: a rough strength estimate and, if weak, what would help."""
-    if not passphrase:
-        return "Strength: use 6 or more random words, or 16 or more random characters."
+def estimate_bits(passphrase: str) -> float:
+    """Rough strength in bits, if every character (or word) was chosen at random."""
     words = passphrase.split()
     pool = 0
     for test, size in (
@@ -48,7 +52,17 @@ def strength_hint(passphrase: str) -> str:
     bits = len(passphrase) * math.log2(max(pool, 2))
     if len(words) >= 3 and all(w.isalpha() for w in words):
         bits = min(bits, len(words) * _WORD_BITS)
-    if bits < 50:
+    return bits
+
+
+def strength_hint(passphrase: str) -> str:
+    """One line: a rough strength estimate and, if weak, what would help."""
+    if not passphrase:
+        return "Strength: use 6 or more random words, or 16 or more random characters."
+    bits = estimate_bits(passphrase)
+    if bits < MIN_BITS:
+        verdict = "very weak"
+    elif bits < 50:
         verdict = "weak"
     elif bits < 75:
         verdict = "fair"
@@ -85,6 +99,8 @@ class CreateScreen(KithScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.params: kdf.KdfParams | None = None
+        self.weak_confirmed = 0
+        """How many times the user confirmed a passphrase below MIN_BITS (reset on change)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,6 +158,7 @@ class CreateScreen(KithScreen[None]):
 
     @on(Input.Changed, "#passphrase")
     def _update_strength(self, event: Input.Changed) -> None:
+        self.weak_confirmed = 0
         self.query_one("#strength", Static).update(Text(strength_hint(event.value)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -174,6 +191,16 @@ class CreateScreen(KithScreen[None]):
             second.value = ""
             second.focus()
             self.say("The two passphrases differ: type it again in the second field.", error=True)
+            return
+        bits = estimate_bits(first.value)
+        if bits < MIN_BITS and self.weak_confirmed < CONFIRMATIONS:
+            self.weak_confirmed += 1
+            self.say(
+                f"Very weak passphrase: about {int(bits)} bits, below {MIN_BITS}. Whoever takes "
+                "the vault file can guess it. Type a longer one, or press Enter again to use it "
+                f"anyway ({self.weak_confirmed} of {CONFIRMATIONS}).",
+                error=True,
+            )
             return
         if self.params is None:
             self.say("Still measuring this computer: a moment, then press Enter again.")

@@ -1,4 +1,5 @@
-"""The contact detail screen: every field of one contact, read-only; E edits, D deletes.
+"""The contact screen: whether the person may be contacted (first, always visible), every field,
+relationships, stance, events, consent log and the paged history; E edits, D deletes, L logs.
 
 Each value is user text: it is sanitized line by line with `tui.safe_text.safe` and put in a
 `rich.text.Text` cell of a grid, never parsed as markup. Times are shown in UTC, to the minute.
@@ -6,6 +7,8 @@ Each value is user text: it is sanitized line by line with `tui.safe_text.safe` 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -16,8 +19,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from tui.phone_display import readable_phone
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
+from tui.screens.profile import (
+    Profile,
+    history_table,
+    history_title,
+    load_profile,
+    organizing_table,
+    page_count,
+    safety_lines,
+)
 from tui.screens.roster import Roster
 from vault.errors import NotFound
 from vault.model import Address, Contact
@@ -57,7 +70,8 @@ def contact_table(contact: Contact) -> Table:
     grid.add_column(width=LABEL_WIDTH, style="bold", no_wrap=True)
     grid.add_column(ratio=1)
     phones = [
-        _labelled(p.label, p.value) + ("" if p.valid else "  (kept as typed: not a valid number)")
+        _labelled(p.label, readable_phone(p.value))
+        + (f"  ({p.value})" if p.valid else "  (kept as typed: not a valid number)")
         for p in contact.phones
     ]
     rows: list[tuple[str, list[str]]] = [
@@ -90,12 +104,19 @@ class DetailScreen(KithScreen[tuple[str, str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back"),
         Binding("e", "edit", "Edit"),
+        Binding("l", "log", "Log"),
+        Binding("right_square_bracket", "page(1)", "Older"),
+        Binding("left_square_bracket", "page(-1)", "Newer"),
         Binding("d,delete", "delete", "Delete"),
+        Binding("j", "scroll(1)", "Down", show=False),
+        Binding("k", "scroll(-1)", "Up", show=False),
     ]
 
     DEFAULT_CSS = """
-    DetailScreen #card { padding: 1 2; height: 1fr; }
+    DetailScreen #card { padding: 0 2; height: 1fr; }
     DetailScreen #title { text-style: bold; padding: 0 2; background: $panel; width: 1fr; }
+    DetailScreen #safety { padding: 0 2; height: auto; max-height: 6; }
+    DetailScreen .section { text-style: bold; margin-top: 1; }
     """
 
     def __init__(self, roster: Roster, contact_id: str) -> None:
@@ -103,34 +124,88 @@ class DetailScreen(KithScreen[tuple[str, str] | None]):
         self.roster = roster
         self.contact_id = contact_id
         self.contact: Contact | None = None
+        self.profile: Profile | None = None
+        self.page = 0
         self.edited = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(Text(""), id="title")
+        yield Static(Text(""), id="safety")
         with VerticalScroll(id="card"):
             yield Static(Text(""), id="fields")
+            yield Static(Text("Organizing"), classes="section")
+            yield Static(Text(""), id="organizing")
+            yield Static(Text(""), id="history-title", classes="section")
+            yield Static(Text(""), id="history")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Decrypt the contact and show it."""
+        """Decrypt the contact and what is around it, and show it."""
+        if self.load():
+            self.query_one("#card").focus()
+
+    def load(self) -> bool:
+        """(Re)read the contact and its profile from the vault; False if it is gone."""
         try:
             self.contact = self.roster.get(self.contact_id)
+            self.profile = load_profile(self.roster.vault, self.contact)
         except NotFound:
             self.notify("That contact no longer exists.", severity="warning")
             self.dismiss(None)
-            return
+            return False
+        self.page = min(self.page, page_count(self.profile) - 1)
         self.render_contact()
-        self.query_one("#card").focus()
+        return True
 
     def render_contact(self) -> None:
-        """(Re)draw the fields."""
-        if self.contact is None:
+        """(Re)draw everything."""
+        if self.contact is None or self.profile is None:
             return
-        self.query_one("#title", Static).update(
-            Text(safe(self.contact.display_name(), max_len=200), end="")
-        )
+        title = Text(safe(self.contact.display_name(), max_len=200), end="")
+        title.append(f"   id {self.profile.short_id}", style="not bold")
+        self.query_one("#title", Static).update(title)
+        self.query_one("#safety", Static).update(safety_lines(self.profile, int(time.time())))
         self.query_one("#fields", Static).update(contact_table(self.contact))
+        self.query_one("#organizing", Static).update(organizing_table(self.profile))
+        self.render_history()
+
+    def render_history(self) -> None:
+        """Draw the current page of the history."""
+        if self.profile is None:
+            return
+        self.query_one("#history-title", Static).update(
+            Text(history_title(self.profile, self.page), end="")
+        )
+        self.query_one("#history", Static).update(history_table(self.profile, self.page))
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """This screen's keys as palette entries."""
+        return [
+            ("Log an interaction", "A call, meeting, donation... with this contact (l)",
+             self.action_log),
+            ("Older history", "The next page of this contact's history (])",
+             lambda: self.action_page(1)),
+            ("Newer history", "The previous page of this contact's history ([)",
+             lambda: self.action_page(-1)),
+            ("Edit contact", "Edit this contact (e)", self.action_edit),
+            ("Delete contact", "Delete this contact, after confirmation (d)", self.action_delete),
+        ]  # fmt: skip
+
+    def action_page(self, step: int) -> None:
+        """Show the next older (1) or newer (-1) page of the history."""
+        if self.profile is None:
+            return
+        page = max(0, min(self.page + step, page_count(self.profile) - 1))
+        if page != self.page:
+            self.page = page
+            self.render_history()
+            self.query_one("#history-title").scroll_visible(top=True, animate=False)
+
+    def action_scroll(self, step: int) -> None:
+        """j / k: scroll the card a line."""
+        card = self.query_one("#card", VerticalScroll)
+        card.scroll_relative(y=step, animate=False)
 
     def action_back(self) -> None:
         """Back to the list."""
@@ -147,7 +222,19 @@ class DetailScreen(KithScreen[tuple[str, str] | None]):
         if contact is not None:
             self.contact = contact
             self.edited = True
-            self.render_contact()
+            self.load()
+
+    def action_log(self) -> None:
+        """Log an interaction with this contact."""
+        from tui.screens.log_interaction import LogScreen
+
+        if self.contact is not None:
+            self.app.push_screen(LogScreen(self.roster.vault, self.contact), self._after_log)
+
+    def _after_log(self, logged: object) -> None:
+        if logged is not None:
+            self.page = 0
+            self.load()
 
     def action_delete(self) -> None:
         """Delete this contact, after confirmation."""

@@ -31,6 +31,8 @@ from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from tui.safe_text import safe
 from tui.screens.base import KithModal
+from tui.screens.palette import screen_commands
+from tui.widgets.tick_box import TickBox
 from vault import backup, diceware, exporter
 from vault.errors import ImportFailed, InvalidInput, KithError
 from vault.importer import ImportOptions, import_contacts
@@ -47,8 +49,8 @@ DESTROY = (
     "full-disk encryption on), and delete copies in Downloads, email and cloud folders."
 )
 NOT_YET = (
-    ("Segments", "Shared segments: not available in the TUI yet; use `kith segment`"),
-    ("History", "Activity history: not available in the TUI yet; use `kith history`"),
+    ("Outreach", "Email and SMS outreach: not available in the TUI yet; use `kith outreach`"),
+    ("Sync", "Sync and peers: not available in the TUI yet; use `kith sync`, `kith peer`"),
 )
 
 
@@ -61,6 +63,7 @@ def commands(app: KithApp) -> Iterator[SystemCommand]:
                         ExportDialog.opener(app))  # fmt: skip
     yield SystemCommand("Back up vault", "An encrypted, signed backup file",
                         BackupDialog.opener(app))  # fmt: skip
+    yield from screen_commands(app)
     for title, help_text in NOT_YET:
 
         def say(title: str = title) -> None:
@@ -196,7 +199,7 @@ class ImportDialog(TaskDialog):
     def form(self) -> ComposeResult:
         yield Input(placeholder="File to import, e.g. ~/Downloads/contacts.vcf", id="path")
         yield Input(placeholder="Tag every imported contact (optional, comma-separated)", id="tags")
-        yield Checkbox("Dry run: only show what would be added and merged", id="dry-run")
+        yield TickBox("Dry run: only show what would be added and merged", id="dry-run")
 
     def perform(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
         vault = self.kith.vault
@@ -237,7 +240,7 @@ class ExportDialog(TaskDialog):
                      id="format")  # fmt: skip
         yield Input(placeholder="New file to write, e.g. ~/contacts.vcf", id="path")
         yield Input(placeholder="Only contacts with any of these tags (comma-separated)", id="tags")
-        yield Checkbox("I understand: the file will NOT be encrypted", id="consent")
+        yield TickBox("I understand: the file will NOT be encrypted", id="consent")
 
     def perform(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
         vault = self.kith.vault

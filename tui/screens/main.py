@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -32,7 +34,10 @@ from textual.worker import get_current_worker
 
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
+from tui.screens.freshness import Freshness, ReloadsOnChangesElsewhere
+from tui.screens.marks import Marking
 from tui.screens.roster import EntryRows, Roster, View
+from tui.screens.search_language import is_structured, matching_ids
 from tui.screens.unlock import expire_due
 from tui.widgets import ContactFilter, ContactList
 from tui.widgets.tag_panel import TagPanel
@@ -56,7 +61,7 @@ class Snapshot:
     complete: bool
 
 
-class MainScreen(KithScreen[None]):
+class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
     """The contact list with its filter and tags."""
 
     SYNC_LIMIT: ClassVar[int] = 5_000
@@ -74,7 +79,13 @@ class MainScreen(KithScreen[None]):
         Binding("e", "edit", "Edit"),
         Binding("d,delete", "delete", "Delete"),
         Binding("t", "focus_tags", "Tags"),
-        Binding("s", "toggle_sort", "Sort"),
+        Binding("s", "toggle_sort", "Sort", show=False),
+        Binding("g", "segments", "Segments"),
+        Binding("w", "who_may", "Who may", show=False),
+        Binding("v", "events", "Events", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("asterisk", "mark_all", "Mark all shown", show=False),
+        Binding("u", "unmark_all", "Unmark all", show=False),
         Binding("escape", "reset_view", "Show all", show=False),
         Binding("down", "focus_list", "List", show=False),
     ]
@@ -110,6 +121,15 @@ class MainScreen(KithScreen[None]):
             self.count = count
             super().__init__()
 
+    class Matched(Message):
+        """A query in the search language was evaluated (ids), or refused (error)."""
+
+        def __init__(self, query: str, ids: frozenset[str] | None, error: str = "") -> None:
+            self.query = query
+            self.ids = ids
+            self.error = error
+            super().__init__()
+
     class Deleted(Message):
         """A contact was shredded by the delete worker."""
 
@@ -127,10 +147,16 @@ class MainScreen(KithScreen[None]):
         self.highlighted: str | None = None
         self.current = EntryRows([])
         self.highlighted_entry: Entry | None = None
+        self.at_top = True
+        """True while the first row is highlighted: new rows then keep the top in view."""
         self.shown_tags: list[tuple[str, int]] | None = None
         self.complete = False
         self.shown = 0
         self.busy = ""
+        self.marked: set[str] = set()
+        self.filter_note = ""
+        """A line about the search-language filter (evaluating, or the vault's error)."""
+        self.freshness = Freshness(roster.vault)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -144,9 +170,10 @@ class MainScreen(KithScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Start filling the index."""
+        """Start filling the index; watch for changes made by other processes."""
         self.add_class("-loading")
         self.fill()
+        self.watch_for_changes_elsewhere()
 
     # -- filling and views -------------------------------------------------------------------
 
@@ -188,7 +215,12 @@ class MainScreen(KithScreen[None]):
         contact highlighted if it is in it: found by binary search, or by id after an edit."""
         token = self.token if token is None else token
         rows = self.roster.rows(self.view)
-        found = rows.index_of(keep) if keep else rows.locate(self.highlighted_entry)
+        if keep:
+            found = rows.index_of(keep)
+        elif self.at_top:
+            found = 0  # loading, or a new filter: a list the user has not moved stays at the top
+        else:
+            found = rows.locate(self.highlighted_entry)
         roster = self.roster
         return Snapshot(
             token, rows, roster.tags(), found or 0, roster.loaded, roster.total, roster.complete
@@ -240,6 +272,7 @@ class MainScreen(KithScreen[None]):
         """Put a computed view on screen."""
         contacts = self.query_one("#contacts", ContactList)
         self.current = snap.rows
+        contacts.empty_message = self.empty_message(snap)
         contacts.set_rows(snap.rows, cursor=snap.cursor)
         self.shown = len(snap.rows)
         if snap.tags is not self.shown_tags:  # the same list until the index changes
@@ -249,29 +282,79 @@ class MainScreen(KithScreen[None]):
         self.progress(snap.loaded, snap.total)
         self.update_status()
 
+    def empty_message(self, snap: Snapshot) -> str:
+        """What an empty list says: still decrypting, nothing matches, or no contacts at all."""
+        view = self.view
+        if view.query or view.tag is not None:
+            what = " ".join(
+                part for part in (f'"{view.query}"' if view.query else "",
+                                  f"with tag {view.tag}" if view.tag is not None else "") if part
+            )  # fmt: skip
+            loading = "" if snap.complete else " so far (still decrypting)"
+            return f"No contacts match {what}{loading}."
+        return "No contacts yet: press n to add one." if snap.complete else "Decrypting contacts..."
+
     def update_status(self) -> None:
         """One line: counts, sort order, tag; or decryption progress."""
         roster, view = self.roster, self.view
         if self.busy:
             line = Text(self.busy)
+        elif self.filter_note:
+            line = Text(self.filter_note, style="bold")
         elif not self.complete:
             line = Text(f"Decrypting contacts: {roster.loaded:,} of {roster.total:,}")
         else:
             total = roster.count()
             filtered = bool(view.query or view.tag)
             line = Text(f"{self.shown:,} of {total:,}" if filtered else f"{total:,}")
-            line.append(" contacts")
+            line.append(" contact" if total == 1 else " contacts")
             line.append(" · by name" if view.sort == "name" else " · by last update")
             if view.tag is not None:
                 line.append(" · tag: ")
                 line.append(safe(view.tag, max_len=24))
+            if self.marked:
+                line.append(f" · {len(self.marked):,} marked", style="bold")
         self.query_one("#status", Static).update(line, layout=False)  # one line, fixed size
 
     # -- events ------------------------------------------------------------------------------
 
     def on_contact_filter_query_changed(self, message: ContactFilter.QueryChanged) -> None:
-        """Filter as the user types (the box debounces)."""
-        self.view = replace(self.view, query=message.query)
+        """Filter as the user types (the box debounces); the search language is evaluated by
+        the vault in a worker thread (tui/screens/search_language.py)."""
+        query = message.query
+        if is_structured(query):
+            self.filter_note = "Filtering..."
+            self.update_status()
+            self.match(query)
+            return
+        self.filter_note = ""
+        self.view = replace(self.view, query=query, ids=None)
+        self.refresh_view()
+
+    @work(thread=True, exclusive=True, group="match")
+    def match(self, query: str) -> None:
+        """Worker thread: the contacts a search-language query names."""
+        try:
+            ids = matching_ids(self.roster.vault, query)
+        except KithError as error:
+            self.post_message(self.Matched(query, None, error.message))
+            return
+        except Exception:
+            if self.roster.closed:
+                return
+            raise
+        self.post_message(self.Matched(query, ids))
+
+    def on_main_screen_matched(self, message: Matched) -> None:
+        """Show what a search-language query matched, or why it was refused."""
+        if message.query != self.query_one("#filter", ContactFilter).current_query:
+            return  # typed on since
+        if message.ids is None:
+            self.filter_note = f"Filter not applied: {message.error}"
+            self.update_status()
+            return
+        self.filter_note = ""
+        self.view = replace(self.view, query=message.query, ids=message.ids)
         self.refresh_view()
 
     @on(Input.Submitted, "#filter")
@@ -287,6 +370,7 @@ class MainScreen(KithScreen[None]):
     def on_contact_list_highlighted(self, message: ContactList.Highlighted) -> None:
         """Remember the highlighted contact, to keep it when the rows change."""
         self.highlighted = message.row_id
+        self.at_top = message.index == 0
         self.highlighted_entry = self.current.entry(message.index) if message.row_id else None
 
     def on_contact_list_selected(self, message: ContactList.Selected) -> None:
@@ -309,6 +393,30 @@ class MainScreen(KithScreen[None]):
             self.refresh_view(keep=contact.id)
 
     # -- actions -----------------------------------------------------------------------------
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """This screen's keys, and every saved search, as palette entries."""
+        found: list[tuple[str, str, Callable[[], object]]] = [
+            ("New contact", "Add a contact (n)", self.action_new),
+            ("Filter", "Words, or the search language: tag: city: -contacted:30d ... (/)",
+             self.action_focus_filter),
+        ]  # fmt: skip
+        try:
+            saved = self.roster.vault.saved_searches.all()
+        except KithError:
+            saved = []
+        found += self.marking_commands()
+        for item in saved:
+            found.append((f"Saved search: {safe(item.name, max_len=40)}",
+                          safe(item.query, max_len=60),
+                          partial(self.use_filter, f"saved:{item.name}")))  # fmt: skip
+        return found
+
+    def use_filter(self, query: str) -> None:
+        """Put `query` in the filter box and apply it."""
+        box = self.query_one("#filter", ContactFilter)
+        box.value = query
+        box.focus()
 
     def action_focus_filter(self) -> None:
         """Put the cursor in the filter box."""
@@ -334,7 +442,7 @@ class MainScreen(KithScreen[None]):
             contact_filter.value = ""
         self.query_one("#tags", TagPanel).chosen = None
         if self.view.query or self.view.tag is not None:
-            self.view = replace(self.view, query="", tag=None)
+            self.view = replace(self.view, query="", tag=None, ids=None)
             self.refresh_view()
         self.action_focus_list()
 

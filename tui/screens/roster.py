@@ -43,11 +43,16 @@ SORT_KEYS: dict[str, Callable[[Entry], Any]] = {
 
 @dataclass(frozen=True)
 class View:
-    """What the list shows: a query, a tag, a sort order."""
+    """What the list shows: a query, a tag, a sort order.
+
+    `ids` is set for a query in the search language (tui/screens/search_language.py): the
+    contacts the vault found for it; `query` then only names the filter, it is not searched.
+    """
 
     query: str = ""
     tag: str | None = None
     sort: str = "name"
+    ids: frozenset[str] | None = None
 
 
 class EntryRows(Sequence[ContactRow]):
@@ -178,7 +183,11 @@ class Roster:
         inside a tag; tag lists, sorts and tag counts are cached until the index changes.
         """
         with self._lock:
-            if view.query:
+            if view.ids is not None:
+                wanted = view.ids
+                found = [e for e in self.index.entries(tag=view.tag, sort=view.sort)
+                         if e.id in wanted]  # fmt: skip
+            elif view.query:
                 found = self.index.search(view.query)
                 if view.tag is not None:
                     tagged = self._cached(("ids", view.tag), lambda: self._tag_ids(view.tag))

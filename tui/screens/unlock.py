@@ -5,7 +5,9 @@ Rules and reasons:
   and the screen stays responsive (the indicator moves, Ctrl+Q still quits).
 - A wrong passphrase and a damaged header are one error (`CannotUnlock`, no oracle); its one line
   is shown under the field, the field is emptied and keeps focus for the next try.
-- The typed passphrase is taken out of the field before the worker starts.
+- The typed passphrase is taken out of the field into one buffer before the worker starts,
+  and that buffer is wiped as soon as the key is derived (tui/passphrase.py says what Python
+  cannot wipe: the field's own string).
 - After unlocking, the main screen first applies the retention rules (`expire_due`), then
   lists the contacts: that check scans the database (0.8 s at 100,000 contacts), so it runs
   in the main screen's background thread rather than here.
@@ -23,6 +25,7 @@ from textual.binding import BindingType
 from textual.containers import Center, Vertical
 from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
 
+from tui.passphrase import secret_buffer, wipe
 from tui.safe_text import plain
 from tui.screens.base import KithScreen
 from vault.api import Vault
@@ -69,15 +72,27 @@ class UnlockScreen(KithScreen[None]):
             yield Static(Text("Enter: unlock    Ctrl+Q: quit"), id="message", classes="muted")
         yield Footer()
 
+    def on_mount(self) -> None:
+        """With a passphrase from --passphrase-file, unlock at once (once: a wrong one is not
+        tried again, the field is there to type the right one)."""
+        preset, self.kith.preset_passphrase = self.kith.preset_passphrase, None
+        if preset:
+            self.start(preset)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Start unlocking with what was typed."""
         event.stop()
         field = self.query_one("#passphrase", Input)
-        passphrase = field.value
-        field.value = ""
-        if not passphrase:
+        if not field.value:
             self.say("Type your passphrase, then press Enter.", error=True)
             return
+        secret = secret_buffer(field.value)
+        field.value = ""
+        self.start(secret)
+
+    def start(self, passphrase: bytearray) -> None:
+        """Disable the field and unlock in a worker thread."""
+        field = self.query_one("#passphrase", Input)
         field.disabled = True
         self.add_class("-busy")
         self.say("Unlocking: deriving the key from your passphrase...")
@@ -91,14 +106,15 @@ class UnlockScreen(KithScreen[None]):
         line.set_class(not error, "muted")
 
     @work(thread=True, exclusive=True, group="unlock", exit_on_error=True)
-    def unlock(self, passphrase: str) -> None:
-        """Worker thread: Argon2id, then open the database."""
+    def unlock(self, passphrase: bytearray) -> None:
+        """Worker thread: Argon2id, then open the database; the buffer is wiped either way."""
         try:
             vault = Vault.open(self.kith.vault_dir, passphrase)
         except KithError as error:
             self.app.call_from_thread(self._failed, error.message)
             return
-        del passphrase
+        finally:
+            wipe(passphrase)
         self.app.call_from_thread(self._done, vault)
 
     def _failed(self, message: str) -> None:

@@ -21,6 +21,7 @@ ellipsis, so four columns fit an 80-column terminal. There is no horizontal scro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -57,6 +58,8 @@ class ContactRow:
 
 
 _CACHE_SIZE = 256
+MARK = "✓"
+"""Drawn before the name of a marked contact (one cell; reads without colour)."""
 """Rendered lines kept: several screens of a tall terminal, a few tens of kilobytes."""
 _HEADER = -1
 """Cache key index of the header line."""
@@ -73,8 +76,8 @@ class ContactList(ScrollView, can_focus=True):
     """Mouse clicks move the cursor; they do not start a text selection."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "first", "First", show=False),
@@ -177,6 +180,7 @@ class ContactList(ScrollView, can_focus=True):
         self._rows: Sequence[ContactRow] = rows
         self._cursor = 0
         self._empty_message = empty_message
+        self._marked: AbstractSet[str] = frozenset()
         self._line_cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(_CACHE_SIZE)
         self._style_cache: dict[tuple[str | None, bool], Style] = {}
         self.virtual_size = Size(0, len(rows) + 1)
@@ -196,6 +200,29 @@ class ContactList(ScrollView, can_focus=True):
     @cursor.setter
     def cursor(self, index: int) -> None:
         self.move_cursor(index)
+
+    @property
+    def marked(self) -> AbstractSet[str]:
+        """Ids of the marked contacts (drawn with MARK before the name)."""
+        return self._marked
+
+    def set_marked(self, marked: AbstractSet[str]) -> None:
+        """Draw the contacts whose ids are in `marked` as marked (kept by reference)."""
+        self._marked = marked
+        self._line_cache.clear()
+        self.refresh()
+
+    @property
+    def empty_message(self) -> str:
+        """What the list says when it has no rows."""
+        return self._empty_message
+
+    @empty_message.setter
+    def empty_message(self, message: str) -> None:
+        if message != self._empty_message:
+            self._empty_message = message
+            if not self._rows:
+                self.refresh()
 
     @property
     def highlighted_row(self) -> ContactRow | None:
@@ -344,14 +371,18 @@ class ContactList(ScrollView, can_focus=True):
 
     def _row_strip(self, index: int, width: int) -> Strip:
         # 0: plain row; 1: cursor, focused; 2: cursor, blurred (the CSS differs).
+        # +3: the same, marked (MARK replaces the blank before the name).
         state = 0 if index != self._cursor else 1 if self.has_focus else 2
-        key = (index, width, state)
+        marked = bool(self._marked) and self._rows[index].id in self._marked  # no marks: no row
+        key = (index, width, state + 3 * marked)
         strip = self._line_cache.get(key)
         if strip is None:
             row = self._rows[index]
             cells = (row.name, row.org, row.locality, ", ".join(row.tags))
             style = self._style("contact-list--cursor" if state else None)
             text = line_text(cells, column_widths(width))
+            if marked and text:
+                text = MARK + text[1:]
             strip = self._make_strip(text, width, style, line_cells(width))
             self._line_cache.set(key, strip)
         return strip

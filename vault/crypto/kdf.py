@@ -9,6 +9,9 @@ Rules and reasons:
 - New vaults must be at or above ``FLOOR`` (RFC 9106's second recommendation, 64 MiB and 3 passes)
   unless the caller passes ``allow_weak=True`` (only tests, through ``KITH_ALLOW_WEAK_KDF=1``).
 - Every HKDF ``info`` is built with ``vault.encoding.enc`` so no two purposes can collide.
+- A passphrase given as a ``bytearray`` is read in place (``ffi.from_buffer``), never copied
+  into an immutable ``bytes`` or a C buffer that is freed unwiped, so the caller can wipe its one
+  buffer after the derivation (issue 13: the TUI and CLI do).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from argon2.low_level import Type, hash_secret_raw
+from _argon2_cffi_bindings import lib  # type: ignore[import-untyped]  # argon2-cffi's C binding
+from argon2.exceptions import HashingError
+from argon2.low_level import ARGON2_VERSION, Type, ffi, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -74,11 +79,13 @@ def check_creatable(params: KdfParams, *, allow_weak: bool) -> None:
         raise UnsafeParameters
 
 
-def argon2id(passphrase: bytes, salt: bytes, params: KdfParams) -> bytes:
+def argon2id(passphrase: bytes | bytearray, salt: bytes, params: KdfParams) -> bytes:
     """The 32-byte key-encryption key for ``passphrase``; bounds are checked first."""
     check_readable(params)
     if len(salt) != SALT_BYTES:
         raise CannotUnlock
+    if isinstance(passphrase, bytearray):
+        return _argon2id_in_place(passphrase, salt, params)
     out: bytes = hash_secret_raw(
         secret=passphrase,
         salt=salt,
@@ -89,6 +96,20 @@ def argon2id(passphrase: bytes, salt: bytes, params: KdfParams) -> bytes:
         type=Type.ID,
     )
     return out
+
+
+def _argon2id_in_place(passphrase: bytearray, salt: bytes, params: KdfParams) -> bytes:
+    """``hash_secret_raw`` without its copy of the secret: Argon2 reads the caller's buffer."""
+    out = ffi.new("uint8_t[]", KEY_BYTES)
+    secret = ffi.from_buffer(passphrase) if passphrase else ffi.NULL
+    result = lib.argon2_hash(
+        params.time_cost, params.memory_kib, params.parallelism,
+        secret, len(passphrase), ffi.new("uint8_t[]", salt), len(salt),
+        out, KEY_BYTES, ffi.NULL, 0, Type.ID.value, ARGON2_VERSION,
+    )  # fmt: skip
+    if result != lib.ARGON2_OK:
+        raise HashingError("argon2 failed")
+    return bytes(ffi.buffer(out, KEY_BYTES))
 
 
 def hkdf_sha256(key: bytes, purpose: str, *context: bytes | str | int, length: int = 32) -> bytes:
