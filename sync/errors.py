@@ -69,7 +69,7 @@ class BadInvitation(InvalidInput):
 
 
 class UnverifiedPeer(InvalidInput):
-    """That peer is not verified: compare safety numbers in person or by voice first."""
+    """That peer is not verified: compare safety numbers in person or by voice, then run `kith peer verify NAME`."""  # noqa: E501
 
     retryable = False
 

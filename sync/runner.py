@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sync import bundle, local, outbox
-from sync.bodies import Role
+from sync import bundle, local, outbox, welcomes
+from sync.bodies import KeyRotate, MemberRemove, Role, parse_membership
 from sync.changes import changes_for
 from sync.errors import (
     BadBundle,
@@ -40,39 +40,26 @@ from sync.errors import (
     NotShared,
     OpTooLarge,
     PeerKeyChanged,
-    RemovedMember,
     SessionFailed,
     UnknownPeer,
+    UnverifiedPeer,
 )
-from sync.ops import MEMBERSHIP_KINDS, parse
+from sync.ops import MEMBERSHIP_KINDS, Op, parse, sealed_epoch
 from sync.peers import Peer
 from sync.pipeline import receive_ops
 from sync.replica import Replica
 from sync.state import SegmentState
 from sync.transports import folder as folder_transport
 from sync.transports import tcp
-from sync.welcome import is_welcome, make_welcome, open_welcome
-from vault.errors import KithError
+from sync.welcome import is_welcome
+from sync.welcomes import Received
+
+__all__ = ["Received"]
 
 
 def now_ms() -> int:
     """The physical clock, in milliseconds (the runner is the one place that reads it)."""
     return int(time.time() * 1000)
-
-
-@dataclass
-class Received:
-    """What taking one bundle or welcome did."""
-
-    kind: str
-    applied: bool = False
-    segment: bytes | None = None
-    accepted: int = 0
-    replayed: int = 0
-    forks: list[str] = field(default_factory=list)
-    error: KithError | None = None
-    step: str = ""
-    retryable: bool = False
 
 
 # -- receiving ----------------------------------------------------------------------------------
@@ -81,16 +68,18 @@ class Received:
 def receive(replica: Replica, data: bytes, now: int) -> Received:
     """Take one bundle or welcome through every check, then apply it in one transaction."""
     if is_welcome(data):
-        return _welcome(replica, data)
+        return welcomes.take(replica, data)
     try:
         opened = bundle.open_bundle(data, replica.state.bundle_keys())
     except (BadBundle, BundleTooLarge) as exc:
         step = "size limits" if isinstance(exc, BundleTooLarge) else "bundle decryption"
         return Received("bundle", error=exc, step=step)
     state = replica.state.segments[opened.segment]
-    if _from_removed_member(state, opened.ops):
-        return Received("bundle", segment=state.segment, error=RemovedMember(),
-                        step="membership and role")
+    if _from_halted_key(replica, state, opened.ops):
+        # kept: once a person verifies the new number, the next pull takes it
+        return Received("bundle", segment=state.segment, error=PeerKeyChanged(),
+                        step="membership and role", retryable=True)
+    was_member = replica.me.signing_public in state.membership.members()
     outcome = receive_ops(state, opened.ops, replica.me, now)
     if not outcome.applied:
         first = outcome.rejections[0]
@@ -103,69 +92,64 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
         if _held_here(replica, state.segment):  # a segment deleted here keeps only its log
             shredded = local.apply(replica, state, changes_for(state, outcome.touched))
         replica.dirty.add(state.segment)
-        for author in {op.author for op in outcome.accepted} - {replica.me.signing_public}:
-            replica.status.heard[author.hex()] = now
-            _drop_welcomes(replica, author, state.segment)  # they have joined: welcome done
+        for op in outcome.accepted:
+            if op.author != replica.me.signing_public:
+                replica.status.heard[op.author.hex()] = now
+                _note_epoch_held(replica, state, op)
         replica.save()
     if shredded:
         replica.vault.live_store.vacuum()
     replica.vault.drop_indexes()
+    removed_by = None
+    if was_member and replica.me.signing_public not in state.membership.members():
+        removed_by = replica.label_of(_remover(state, replica.me.signing_public))
     return Received(
         "bundle", True, state.segment, len(outcome.accepted), outcome.replayed,
         [replica.label_of(author) for author, _ in outcome.forks],
+        voided=sum(1 for op in outcome.accepted if not state.has_effect(op)),
+        removed_by=removed_by,
     )
 
 
-def _from_removed_member(state: SegmentState, wires: list[bytes]) -> bool:
-    """Whether a new op in ``wires`` is by a former member and would have no effect."""
-    members = state.membership.members()
+def _from_halted_key(replica: Replica, state: SegmentState, wires: list[bytes]) -> bool:
+    """Whether a new op in ``wires`` is signed by a key whose label is halted (spec §2.3)."""
+    halted = {bytes.fromhex(k) for k in replica.status.halted_keys}
+    halted |= {p.signing_public for p in replica.peers.peers.values() if p.halted}
+    if not halted:
+        return False
     for raw in wires:
         try:
             op = parse(raw)
         except (MalformedOp, OpTooLarge):
             return False  # the pipeline reports it
-        if op.author in members or not state.membership.is_known(op.author):
+        if op.author not in halted:
             continue
         chain = state.chain(op.author)
-        if op.seq <= chain.head and chain.ids[op.seq - 1] == op.op_id:
-            continue  # a replay of something already held
-        needed = Role.ADMIN if op.kind in MEMBERSHIP_KINDS else Role.WRITER
-        if not state.membership.allows(op.author, op.seq, op.stamp, needed):
-            return True
+        if not (op.seq <= chain.head and chain.ids[op.seq - 1] == op.op_id):
+            return True  # not a replay of something already held
     return False
 
 
-def _welcome(replica: Replica, data: bytes) -> Received:
-    try:
-        welcome = open_welcome(replica.me, data)
-    except BadBundle as exc:
-        return Received("welcome", error=exc, step="welcome decryption")
-    peer = replica.peer_by_key(welcome.sender)
-    if peer is None or peer.halted:
-        error: KithError = UnknownPeer() if peer is None else PeerKeyChanged()
-        # kept for later: the person may add or re-verify the peer, then pull again
-        return Received("welcome", error=error, step="peer check", retryable=True)
-    state = replica.state.segments.get(welcome.segment)
-    if state is None:
-        state = SegmentState(welcome.segment, welcome.founder)
-        replica.state.segments[welcome.segment] = state
-    elif state.founder != welcome.founder:
-        return Received("welcome", error=BadBundle(), step="welcome check")
-    for epoch, key in welcome.keys:
-        state.add_key(epoch, key)
-    with replica.vault.live_store.transaction():
-        replica.store.ensure_segment(welcome.segment, _free_name(replica, welcome.name, peer))
-        replica.dirty.add(welcome.segment)
-        replica.save()
-    return Received("welcome", True, welcome.segment)
+def _note_epoch_held(replica: Replica, state: SegmentState, op: Op) -> None:
+    """An op by a peer shows which key they hold: their pending welcome may be done."""
+    if op.kind in MEMBERSHIP_KINDS:
+        body = parse_membership(op.kind, op.body)
+        epoch = body.epoch if isinstance(body, (MemberRemove, KeyRotate)) else -1
+    else:
+        epoch = sealed_epoch(op)[0]
+    if epoch >= 0:
+        welcomes.drop_if_held(replica, op.author, state, epoch)
 
 
-def _free_name(replica: Replica, name: str, peer: Peer) -> str:
-    taken = {s.name.casefold() for s in replica.vault.segments.all()}
-    for candidate in (name, f"{name} ({peer.label})"):
-        if candidate.casefold() not in taken and len(candidate) <= 64:
-            return candidate
-    return f"{name[:40]} {time.time_ns() % 10**8}"
+def _remover(state: SegmentState, member: bytes) -> bytes:
+    """The author of the effective removal of ``member`` (the latest one)."""
+    for admin_op in reversed(state.membership.ops):
+        body = admin_op.body
+        if isinstance(body, MemberRemove) and body.member == member and (
+            state.membership.is_effective(admin_op.stamp.op_id)
+        ):
+            return admin_op.author
+    return state.founder
 
 
 # -- local changes and membership ---------------------------------------------------------------
@@ -186,11 +170,14 @@ def capture_all(replica: Replica, now: int) -> int:
 
 
 def _peer(replica: Replica, label: str) -> Peer:
+    """The peer ``label``, which must be verified and not halted (spec §2.2, §2.3)."""
     peer = replica.peers.peers.get(label)
     if peer is None:
         raise UnknownPeer
     if peer.halted:
         raise PeerKeyChanged
+    if not peer.verified:
+        raise UnverifiedPeer()
     return peer
 
 
@@ -205,14 +192,7 @@ def share(replica: Replica, name: str, label: str, role: Role, now: int) -> Segm
         replica.state.segments[found.id] = state
         local.capture(replica, state, now)
     replica.writer.add_member(state, peer, role, now)
-    welcome = make_welcome(
-        replica.me, peer.signing_public, peer.box_public, found.id, state.founder, found.name,
-        [(e, k) for e in sorted(state.keys) for k in state.keys[e]],
-    )
-    _drop_welcomes(replica, peer.signing_public, found.id)
-    replica.status.welcomes.append(
-        {"peer": peer.signing_public.hex(), "segment": found.id.hex(), "data": welcome.hex()}
-    )
+    welcomes.queue(replica, peer.signing_public, peer.box_public, state, found.name)
     replica.dirty.add(found.id)
     replica.save()
     return state
@@ -229,17 +209,15 @@ def unshare(replica: Replica, name: str, label: str, now: int) -> SegmentState:
         raise NotShared
     capture_all(replica, now)
     replica.writer.remove_member(state, peer.signing_public, now)
-    _drop_welcomes(replica, peer.signing_public, found.id)
+    welcomes.drop(replica, peer.signing_public, found.id)
+    for other in replica.peers.peers.values():  # the new key reaches stale members (§9.1)
+        if other.signing_public in state.membership.members() and other.verified and (
+            not other.halted and other.signing_public != replica.me.signing_public
+        ):
+            welcomes.queue(replica, other.signing_public, other.box_public, state, found.name)
     replica.dirty.add(found.id)
     replica.save()
     return state
-
-
-def _drop_welcomes(replica: Replica, peer: bytes, segment: bytes) -> None:
-    replica.status.welcomes = [
-        w for w in replica.status.welcomes
-        if (w["peer"], w["segment"]) != (peer.hex(), segment.hex())
-    ]
 
 
 def _halted_member(replica: Replica, state: SegmentState) -> bool:
@@ -308,7 +286,7 @@ def push_folder(replica: Replica, path: Path) -> FolderReport:
             report.written += 1
         written[segment_id.hex()] = {a.hex(): s for a, s in state.vector().items()}
     for item in replica.status.welcomes:
-        marker = f"welcome:{item['peer']}:{item['segment']}"
+        marker = f"welcome:{item['peer']}:{item['segment']}:{item.get('epoch', '0')}"
         if marker not in written:
             mine.append(folder_transport.write(path, bytes.fromhex(item["data"])))
             written[marker] = {}
@@ -372,13 +350,23 @@ class SessionReport:
 
 
 def _authorize(replica: Replica, keys: tcp.PeerKeys, label: str | None) -> Peer:
+    """The peer whose proven ``keys`` these are: known, verified, not halted (spec §2.2-2.3).
+
+    With ``label`` (``--peer``), the label must already be known; other keys halt it.
+    """
     if label is not None:
+        if label not in replica.peers.peers:
+            raise UnknownPeer
         add_peer(replica, label, keys.signing_public, keys.box_public)
     peer = replica.peer_by_key(keys.signing_public)
     if peer is None:
         raise UnknownPeer
-    if peer.halted or peer.box_public != keys.box_public:
+    if peer.halted or peer.box_public != keys.box_public or (
+        keys.signing_public.hex() in replica.status.halted_keys
+    ):
         raise PeerKeyChanged
+    if not peer.verified:
+        raise UnverifiedPeer()
     return peer
 
 
@@ -431,7 +419,7 @@ def _take_vector(replica: Replica, payload: bytes, peer: Peer) -> None:
     if opened.ops or peer.signing_public not in state.membership.members():
         return
     replica.status.set_vector(opened.segment, peer.signing_public, opened.sender_vector)
-    _drop_welcomes(replica, peer.signing_public, opened.segment)
+    welcomes.drop(replica, peer.signing_public, opened.segment)
 
 
 def _session(replica: Replica, conn: tcp.Conn, *, client: bool, label: str | None) -> SessionReport:
@@ -462,6 +450,8 @@ def _session(replica: Replica, conn: tcp.Conn, *, client: bool, label: str | Non
 
 def connect(replica: Replica, host: str, port: int, label: str | None = None) -> SessionReport:
     """One session with the device serving at ``host:port``."""
+    if label is not None and label not in replica.peers.peers:
+        raise UnknownPeer  # --peer never adds a label on first use
     conn = tcp.dial(host, port)
     try:
         return _session(replica, conn, client=True, label=label)

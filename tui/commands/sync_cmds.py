@@ -214,6 +214,13 @@ def _report(taken: list[runner.Received]) -> None:
     for item in refused:
         assert item.error is not None
         click.echo(f"refused a {item.kind} at {item.step}: {item.error.message}", err=True)
+    voided = sum(t.voided for t in taken)
+    if voided:
+        click.echo(f"{voided} change(s) by someone removed, or without the role, were logged "
+                   "without effect", err=True)
+    for removed in sorted({t.removed_by for t in taken if t.removed_by is not None}):
+        click.echo(f"you were removed from a shared segment by {safe(removed)}: its later "
+                   "changes will not reach you", err=True)
     forks = sorted({f for t in taken for f in t.forks})
     for name in forks:
         click.echo(f"warning: {safe(name)} signed two histories: their changes are on hold",

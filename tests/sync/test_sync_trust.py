@@ -1,0 +1,238 @@
+"""Issue 11, "sync you can trust": each numbered attack or sequence, replayed through real vaults
+(the CLI in-process; TCP and serve through real ``kith`` processes in test_sync_session.py).
+
+Setup for all: alice, bob and carol paired and verified; alice shares Tenants (5 contacts) with
+bob and carol as writers through a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sync import bundle
+from sync.replica import Replica
+from sync.transports import folder as folder_transport
+from sync.welcome import make_welcome
+from tests.conftest import PASSPHRASE
+from tests.sync.pair import CONTACT, Org, ok, pair
+from vault.api import Vault
+
+EXTRA = ["Qmktenantb01", "Qmktenantc02", "Qmktenantd03", "Qmktenante04"]
+
+
+@pytest.fixture(autouse=True)
+def _cheap_vaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KITH_ALLOW_WEAK_KDF", "1")
+    monkeypatch.delenv("KITH_PASSPHRASE_FILE", raising=False)
+
+
+def names(org: Org) -> set[str]:
+    return {str(c["name"]) for c in org.contacts()}
+
+
+def group(tmp_path: Path, passphrase_file: Path) -> tuple[Org, Org, Org, str]:
+    """alice, bob, carol; Tenants holds 5 contacts; everyone pulled once through ``usb``."""
+    alice, bob, carol = pair(tmp_path, passphrase_file, "carol", everyone=True)
+    for name in EXTRA:
+        cid = ok(alice.kith("add", "--name", name)).stdout.strip()
+        ok(alice.kith("segment", "add", "Tenants", cid))
+    usb = str(tmp_path / "usb")
+    ok(alice.kith("sync", "push", usb))
+    for org in (bob, carol):
+        ok(org.kith("sync", "pull", usb))
+        assert names(org) == {CONTACT, *EXTRA}
+    return alice, bob, carol, usb
+
+
+def contact_id(org: Org, name: str) -> str:
+    return next(str(c["id"]) for c in org.contacts() if c["name"] == name)
+
+
+def segment_id(org: Org) -> bytes:
+    with Vault.open(org.vault_dir, PASSPHRASE) as vault:
+        return vault.segments.find("Tenants").id
+
+
+# -- 1. a replayed or pending welcome never resurrects a deleted segment ------------------------
+
+
+def test_item1_pending_or_replayed_welcome_after_segment_delete_loses_nothing(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, carol, usb = group(tmp_path, passphrase_file)
+    old = tmp_path / "old"
+    shutil.copytree(usb, old)  # every file, the welcome included, as an attacker could keep it
+    ok(bob.kith("segment", "delete", "Tenants", "--yes"))
+    f2 = str(tmp_path / "f2")
+    ok(alice.kith("sync", "push", f2))  # rewrites alice's pending welcome for bob
+    ok(bob.kith("sync", "pull", f2))
+    ok(bob.kith("sync", "push", f2))
+    for org in (alice, carol):
+        ok(org.kith("sync", "pull", f2))
+        assert names(org) == {CONTACT, *EXTRA}
+    assert "Tenants" not in ok(bob.kith("segment", "list")).stdout
+    # the old welcome, copied under new names into a new folder, with no key at all
+    f3 = tmp_path / "f3"
+    f3.mkdir()
+    for path in old.iterdir():
+        folder_transport.write(f3, path.read_bytes())
+    ok(bob.kith("sync", "pull", str(f3)))
+    ok(bob.kith("sync", "push", str(f3)))
+    for org in (alice, carol):
+        ok(org.kith("sync", "pull", str(f3)))
+        assert names(org) == {CONTACT, *EXTRA}
+    assert "Tenants" not in ok(bob.kith("segment", "list")).stdout
+    assert bob.contacts() == []
+
+
+# -- 2. a welcome never plants a key in an existing segment -------------------------------------
+
+
+def test_item2_removed_member_cannot_plant_a_segment_key_through_a_welcome(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, carol, usb = group(tmp_path, passphrase_file)
+    ok(alice.kith("segment", "unshare", "Tenants", "carol"))
+    ok(alice.kith("sync", "push", usb))
+    seg = segment_id(alice)
+    planted = b"\x42" * 32
+    with Vault.open(carol.vault_dir, PASSPHRASE) as vault:
+        replica = Replica(vault)
+        bob_peer = replica.peers.peers["bob"]
+        founder = replica.state.segments[seg].founder
+        forged = make_welcome(replica.me, bob_peer.signing_public, bob_peer.box_public, seg,
+                              founder, "Tenants", [(1, planted)])
+    folder_transport.write(Path(usb), forged)
+    ok(bob.kith("sync", "pull", usb))
+    ok(bob.kith("edit", contact_id(bob, CONTACT)[:12], "--org", "Qmkafterplant"))
+    mine = set(Path(usb).iterdir())
+    ok(bob.kith("sync", "push", usb))
+    for path in set(Path(usb).iterdir()) - mine:  # nothing bob wrote opens under carol's key
+        with pytest.raises(bundle.BadBundle):
+            bundle.open_bundle(path.read_bytes(), [bundle.SegmentKey(seg, 1, planted)])
+    ok(alice.kith("sync", "pull", usb))
+    assert json.loads(ok(alice.kith("show", contact_id(alice, CONTACT)[:12], "--json")).stdout)[
+        "org"] == "Qmkafterplant"
+
+
+# -- 4. removing a contact from a shared segment keeps your own copy -----------------------------
+
+
+def test_item4_removing_a_contact_keeps_your_copy_when_a_late_edit_arrives(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, _carol, usb = group(tmp_path, passphrase_file)
+    target = contact_id(alice, EXTRA[0])
+    ok(alice.kith("segment", "remove", "Tenants", target[:12]))
+    ok(alice.kith("sync", "push", usb))
+    ok(bob.kith("edit", target[:12], "--org", "Qmklateedit"))  # bob has not pulled yet
+    ok(bob.kith("sync", "push", usb))
+    ok(alice.kith("sync", "pull", usb))
+    shown = json.loads(ok(alice.kith("show", target[:12], "--json")).stdout)
+    assert shown["name"] == EXTRA[0] and "Tenants" not in shown["segments"]
+    ok(bob.kith("sync", "pull", usb))  # for bob the contact is gone from Tenants (delete wins)
+    assert EXTRA[0] not in names(bob)
+
+
+# -- 5. nothing is shared with, accepted from, or synced with an unverified peer ----------------
+
+
+def test_item5_sharing_with_an_unverified_peer_is_refused(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, _bob, _carol, _usb = group(tmp_path, passphrase_file)
+    from tests.sync.pair import make_org
+
+    dave = make_org(tmp_path, "dave", passphrase_file)
+    ok(alice.kith("peer", "add", "dave", dave.code()))
+    for role in ("reader", "writer", "admin"):
+        refused = alice.kith("segment", "share", "Tenants", "dave", "--role", role)
+        assert refused.exit_code == 5, refused
+        assert "kith peer verify" in refused.stderr
+    status = json.loads(ok(alice.kith("sync", "status", "--json")).stdout)
+    assert "dave" not in {m["name"] for m in status[0]["members"]}
+
+
+def test_item5_a_welcome_from_an_unverified_peer_waits_until_verified(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    from tests.sync.pair import make_org
+
+    alice, bob = make_org(tmp_path, "alice", passphrase_file), make_org(
+        tmp_path, "bob", passphrase_file
+    )
+    ok(alice.kith("peer", "add", "bob", bob.code()))
+    ok(alice.kith("peer", "verify", "bob", "--yes"))
+    ok(alice.kith("segment", "create", "Tenants"))
+    cid = ok(alice.kith("add", "--name", CONTACT)).stdout.strip()
+    ok(alice.kith("segment", "add", "Tenants", cid))
+    ok(alice.kith("segment", "share", "Tenants", "bob"))
+    usb = str(tmp_path / "usb")
+    ok(alice.kith("sync", "push", usb))
+    ok(bob.kith("peer", "add", "alice", alice.code()))  # added, never verified
+    early = ok(bob.kith("sync", "pull", usb))
+    assert "kith peer verify" in early.stderr and "kept for the next pull" in early.stderr
+    assert bob.contacts() == [] and "Tenants" not in ok(bob.kith("segment", "list")).stdout
+    ok(bob.kith("peer", "verify", "alice", "--yes"))
+    ok(bob.kith("sync", "pull", usb))
+    assert names(bob) == {CONTACT}
+
+
+# -- 7. a halted peer's key cannot write through a folder ---------------------------------------
+
+
+def test_item7_a_halted_peers_changes_are_not_taken_by_a_pull(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, _carol, usb = group(tmp_path, passphrase_file)
+    from tests.sync.pair import make_org
+
+    other = make_org(tmp_path, "other", passphrase_file)
+    changed = alice.kith("peer", "add", "bob", other.code())  # bob's label shows a new key
+    assert changed.exit_code == 6
+    ok(bob.kith("edit", contact_id(bob, CONTACT)[:12], "--org", "Qmkhaltedwrite"))
+    ok(bob.kith("sync", "push", usb))
+    pulled = alice.kith("sync", "pull", usb)
+    assert "verify their safety number" in pulled.stderr
+    assert json.loads(ok(alice.kith("show", contact_id(alice, CONTACT)[:12], "--json")).stdout)[
+        "org"] == ""
+    # bob's real key re-verified: the kept file is taken on the next pull
+    assert alice.kith("peer", "add", "bob", bob.code()).exit_code == 6  # still halted
+    ok(alice.kith("peer", "verify", "bob", "--yes"))
+    ok(alice.kith("sync", "pull", usb))
+    assert json.loads(ok(alice.kith("show", contact_id(alice, CONTACT)[:12], "--json")).stdout)[
+        "org"] == "Qmkhaltedwrite"
+
+
+# -- 6. after a removal, nothing is sealed under an older epoch ----------------------------------
+
+
+def test_item6_bundles_after_a_removal_are_sealed_under_the_new_epoch(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, carol, _usb = group(tmp_path, passphrase_file)
+    ok(alice.kith("segment", "unshare", "Tenants", "carol"))
+    fresh = tmp_path / "fresh"  # a new folder: alice knows nothing of what is there
+    ok(alice.kith("sync", "push", str(fresh)))
+    with Vault.open(carol.vault_dir, PASSPHRASE) as vault:
+        carol_keys = Replica(vault).state.bundle_keys()
+    for path in fresh.iterdir():
+        data = path.read_bytes()
+        if data[:8] == bundle.MAGIC:
+            with pytest.raises(bundle.BadBundle):
+                bundle.open_bundle(data, carol_keys)
+    ok(carol.kith("sync", "pull", str(fresh)))
+    # bob, stale, opens it thanks to the welcome alice queued with the new key, then syncs on
+    ok(bob.kith("sync", "pull", str(fresh)))
+    ok(bob.kith("edit", contact_id(bob, CONTACT)[:12], "--org", "Qmkepochone"))
+    ok(bob.kith("sync", "push", str(fresh)))
+    ok(alice.kith("sync", "pull", str(fresh)))
+    assert json.loads(ok(alice.kith("show", contact_id(alice, CONTACT)[:12], "--json")).stdout)[
+        "org"] == "Qmkepochone"
+    ok(carol.kith("sync", "pull", str(fresh)))
+    assert json.loads(ok(carol.kith("show", contact_id(carol, CONTACT)[:12], "--json")).stdout)[
+        "org"] == ""
