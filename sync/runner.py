@@ -5,7 +5,7 @@
     share(replica, "Tenants", "sam", Role.WRITER, now)    # member.add + a welcome for sam
     unshare(replica, "Tenants", "sam", now)               # member.remove, rotating the key
     push_folder(replica, path) / pull_folder(replica, path)
-    serve(load_replica, host, port, on_listening) / connect(replica, host, port)
+    (direct sessions: ``sync/session.py``)
 
 Rules and reasons:
 - Local edits are captured (``sync.local.capture``) before anything is received, so a remote
@@ -26,7 +26,6 @@ Rules and reasons:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +39,6 @@ from sync.errors import (
     NotShared,
     OpTooLarge,
     PeerKeyChanged,
-    SessionFailed,
     UnknownPeer,
     UnverifiedPeer,
 )
@@ -50,7 +48,6 @@ from sync.pipeline import receive_ops
 from sync.replica import Replica
 from sync.state import SegmentState
 from sync.transports import folder as folder_transport
-from sync.transports import tcp
 from sync.welcome import is_welcome
 from sync.welcomes import Received
 
@@ -335,151 +332,3 @@ def pull_folder(replica: Replica, path: Path) -> FolderReport:
     replica.status.processed[key] = sorted(processed)
     replica.save()
     return report
-
-
-# -- direct (TCP) -------------------------------------------------------------------------------
-
-
-@dataclass
-class SessionReport:
-    """What one direct session did."""
-
-    peer: str = ""
-    sent: int = 0
-    taken: list[Received] = field(default_factory=list)
-
-
-def _authorize(replica: Replica, keys: tcp.PeerKeys, label: str | None) -> Peer:
-    """The peer whose proven ``keys`` these are: known, verified, not halted (spec §2.2-2.3).
-
-    With ``label`` (``--peer``), the label must already be known; other keys halt it.
-    """
-    if label is not None:
-        if label not in replica.peers.peers:
-            raise UnknownPeer
-        add_peer(replica, label, keys.signing_public, keys.box_public)
-    peer = replica.peer_by_key(keys.signing_public)
-    if peer is None:
-        raise UnknownPeer
-    if peer.halted or peer.box_public != keys.box_public or (
-        keys.signing_public.hex() in replica.status.halted_keys
-    ):
-        raise PeerKeyChanged
-    if not peer.verified:
-        raise UnverifiedPeer()
-    return peer
-
-
-def _shared_with(replica: Replica, peer: Peer) -> list[SegmentState]:
-    mine = replica.me.signing_public
-    return [
-        s for _, s in sorted(replica.state.segments.items())
-        if peer.signing_public in s.membership.members() and mine in s.membership.members()
-    ]
-
-
-def _send_intro(replica: Replica, conn: tcp.Conn, peer: Peer) -> None:
-    for item in replica.status.welcomes:
-        if item["peer"] == peer.signing_public.hex():
-            conn.send(tcp.WELCOME, bytes.fromhex(item["data"]))
-    for state in _shared_with(replica, peer):
-        key = state.key_for(replica.status.vector_of(state.segment, peer.signing_public))
-        conn.send(tcp.VECTOR, bundle.seal(key, [], state.vector()))
-
-
-def _send_bundles(replica: Replica, conn: tcp.Conn, peer: Peer, report: SessionReport) -> None:
-    for state in _shared_with(replica, peer):
-        theirs = replica.status.vector_of(state.segment, peer.signing_public)
-        for data in outbox.bundles_for(state, theirs):
-            conn.send(tcp.BUNDLE, data)
-            report.sent += 1
-
-
-def _read_turn(replica: Replica, conn: tcp.Conn, peer: Peer, report: SessionReport) -> None:
-    """Read frames until END: welcomes, vectors and bundles, each taken as it comes."""
-    now = now_ms()
-    while True:
-        kind, payload = conn.recv()
-        if kind == tcp.END:
-            return
-        if kind in (tcp.WELCOME, tcp.BUNDLE):
-            report.taken.append(receive(replica, payload, now))
-        elif kind == tcp.VECTOR:
-            _take_vector(replica, payload, peer)
-        else:
-            raise SessionFailed("(unexpected frame)")
-
-
-def _take_vector(replica: Replica, payload: bytes, peer: Peer) -> None:
-    try:
-        opened = bundle.open_bundle(payload, replica.state.bundle_keys())
-    except (BadBundle, BundleTooLarge):
-        return  # a segment we do not hold (yet): the welcome comes first next time
-    state = replica.state.segments[opened.segment]
-    if opened.ops or peer.signing_public not in state.membership.members():
-        return
-    replica.status.set_vector(opened.segment, peer.signing_public, opened.sender_vector)
-    welcomes.drop(replica, peer.signing_public, opened.segment)
-
-
-def _session(replica: Replica, conn: tcp.Conn, *, client: bool, label: str | None) -> SessionReport:
-    capture_all(replica, now_ms())
-    keys = tcp.handshake(conn, replica.me, client=client)
-    peer = _authorize(replica, keys, label)
-    report = SessionReport(peer=peer.label)
-    if client:
-        _send_intro(replica, conn, peer)
-        conn.send(tcp.END)
-        _read_turn(replica, conn, peer, report)
-        _send_bundles(replica, conn, peer, report)
-        conn.send(tcp.END)
-        conn.expect(tcp.END)
-    else:
-        _read_turn(replica, conn, peer, report)
-        _send_intro(replica, conn, peer)
-        _send_bundles(replica, conn, peer, report)
-        conn.send(tcp.END)
-        _read_turn(replica, conn, peer, report)
-        conn.send(tcp.END)
-    replica.status.heard[peer.signing_public.hex()] = now_ms()
-    for state in _shared_with(replica, peer):
-        replica.status.set_vector(state.segment, peer.signing_public, state.vector())
-    replica.save()
-    return report
-
-
-def connect(replica: Replica, host: str, port: int, label: str | None = None) -> SessionReport:
-    """One session with the device serving at ``host:port``."""
-    if label is not None and label not in replica.peers.peers:
-        raise UnknownPeer  # --peer never adds a label on first use
-    conn = tcp.dial(host, port)
-    try:
-        return _session(replica, conn, client=True, label=label)
-    finally:
-        conn.close()
-
-
-def serve(
-    load: Callable[[], Replica], host: str, port: int, on_listening: Callable[[int], None],
-    *, forever: bool = False, on_session: Callable[[SessionReport], None] | None = None,
-) -> None:
-    """Accept sessions at ``host:port``: one, or until interrupted with ``forever``.
-
-    The replica is loaded afresh for each session (``load``): other ``kith`` processes may
-    have changed the vault and its op log while this one waited.
-    """
-    server = tcp.listen(host, port)
-    try:
-        on_listening(int(server.getsockname()[1]))
-        while True:
-            conn = tcp.accept(server)
-            try:
-                report = _session(load(), conn, client=False, label=None)
-            finally:
-                conn.close()
-            if on_session is not None:
-                on_session(report)
-            if not forever:
-                return
-    finally:
-        server.close()

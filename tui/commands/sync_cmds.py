@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from sync import report as sync_report
-from sync import runner
+from sync import runner, session
 from sync.bodies import Role
 from sync.errors import UnknownPeer
 from sync.replica import SEGMENT_PREFIX, Replica
@@ -207,8 +207,8 @@ def sync_group() -> None:
     """Sync shared segments through a folder or directly."""
 
 
-def _report(taken: list[runner.Received]) -> None:
-    """Print refusals; raise the first lasting one after the summary."""
+def _report(taken: list[runner.Received], *, raise_lasting: bool = True) -> None:
+    """Print refusals; raise the first lasting one after the summary (unless told not to)."""
     applied = sum(1 for t in taken if t.applied)
     refused = [t for t in taken if t.error is not None]
     for item in refused:
@@ -227,7 +227,7 @@ def _report(taken: list[runner.Received]) -> None:
                    err=True)
     click.echo(f"took {applied} file(s), refused {len(refused)}", err=True)
     lasting = [t.error for t in refused if t.error is not None and not t.retryable]
-    if lasting:
+    if lasting and raise_lasting:
         raise lasting[0]
 
 
@@ -278,12 +278,15 @@ def serve(kith: KithContext, listen: str, forever: bool) -> None:
         click.echo(f"listening on {host}:{bound}")
         sys.stdout.flush()
 
-    def done(report: runner.SessionReport) -> None:
+    def done(report: session.SessionReport) -> None:
         click.echo(f"synced with {safe(report.peer)}: sent {report.sent} bundle(s)", err=True)
-        _report(report.taken)
+        _report(report.taken, raise_lasting=not forever)
 
-    runner.serve(lambda: Replica(vault), host, port, listening, forever=forever,
-                 on_session=done)
+    def failed(error: KithError) -> None:  # --forever: report it, keep serving
+        click.echo(f"a session failed: {error.message}", err=True)
+
+    session.serve(lambda: Replica(vault), host, port, listening, forever=forever,
+                  on_session=done, on_failure=failed)
 
 
 @sync_group.command(name="connect")
@@ -294,7 +297,7 @@ def connect(kith: KithContext, address: str, label: str | None) -> None:
     """Connect to a peer running `kith sync serve`, and sync with it."""
     host, port = _host_port(address)
     replica = Replica(kith.unlock())
-    report = runner.connect(replica, host, port, label)
+    report = session.connect(replica, host, port, label)
     click.echo(f"synced with {safe(report.peer)}: sent {report.sent} bundle(s)", err=True)
     _report(report.taken)
 
