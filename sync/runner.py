@@ -261,6 +261,24 @@ class FolderReport:
     taken: list[Received] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unopened: int = 0
+    ignored: int = 0
+
+
+MAX_KEPT = 1024
+"""Files kept for a later pull, per folder: beyond it the oldest are dropped, so junk that
+looks like a bundle cannot make every pull re-read an unbounded folder."""
+
+
+def _kept(got: Received) -> bool:
+    """Whether a file may still be taken later (kept), rather than taken or dropped now."""
+    if got.applied:
+        return False
+    if got.retryable:
+        return True
+    return (
+        got.kind == "bundle" and isinstance(got.error, BadBundle)
+        and got.error.detail != bundle.DAMAGED
+    )
 
 
 def push_folder(replica: Replica, path: Path) -> FolderReport:
@@ -296,9 +314,12 @@ def push_folder(replica: Replica, path: Path) -> FolderReport:
 def pull_folder(replica: Replica, path: Path) -> FolderReport:
     """Take every complete file in ``path`` not taken before (in as many passes as needed).
 
-    A file that does not open is kept for the next pull (it may be for a segment whose key
-    arrives later, or for someone else); a file refused for any other lasting reason is
-    marked taken, so it is reported once.
+    Each file is taken once or dropped once (``status.processed``): a file that is not a Kith
+    file or is too large is dropped after an 8-byte peek (``ignored``); a welcome for someone
+    else, a bundle for a segment held here that fails to open (damaged), and a bundle refused
+    for a lasting reason are dropped and reported once. Only what may open or pass later is
+    kept for the next pull: a bundle no key here opens yet (a key may arrive), and a retryable
+    refusal; at most ``MAX_KEPT`` files per folder are kept, the oldest dropped first.
     """
     now = now_ms()
     capture_all(replica, now)
@@ -306,23 +327,37 @@ def pull_folder(replica: Replica, path: Path) -> FolderReport:
     report = FolderReport()
     key = str(path.resolve())
     processed = set(replica.status.processed.get(key, []))
-    pending = [n for n in folder_transport.complete(path) if n not in processed]
+    pending: list[str] = []
+    for name in folder_transport.complete(path):
+        if name in processed:
+            continue
+        why = folder_transport.peek(path, name)
+        if why is None:
+            pending.append(name)
+        elif why != folder_transport.GONE:
+            processed.add(name)
+            report.ignored += 1
     last: dict[str, Received] = {}
     progress = True
     while pending and progress:
         progress = False
         for name in list(pending):
             data = folder_transport.read(path, name)
-            if data is None:
-                pending.remove(name)
+            got = receive(replica, data, now) if data is not None else None
+            del data  # one file in memory at a time
+            if got is not None and _kept(got):
+                last[name] = got
                 continue
-            got = receive(replica, data, now)
-            last[name] = got
-            if got.applied or (not got.retryable and not isinstance(got.error, BadBundle)):
-                processed.add(name)
-                pending.remove(name)
+            processed.add(name)
+            pending.remove(name)
+            if got is not None and (got.applied or got.error is not None) and not (
+                got.kind == "welcome" and isinstance(got.error, BadBundle)  # someone else's
+            ):
                 report.taken.append(got)
-                progress = progress or got.applied
+            progress = progress or (got is not None and got.applied)
+    for name in pending[:-MAX_KEPT] if len(pending) > MAX_KEPT else []:
+        processed.add(name)
+        pending.remove(name)
     for name in pending:  # kept for the next pull: report why, once
         got = last[name]
         if isinstance(got.error, BadBundle):

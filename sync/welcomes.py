@@ -51,6 +51,14 @@ class Received:
     voided: int = 0
     removed_by: str | None = None
 
+    def __post_init__(self) -> None:
+        # an error keeps only its class and detail: never the frames (and the file's bytes)
+        # it was raised through, so refused files cost no memory once reported (item 8)
+        if self.error is not None:
+            self.error.__traceback__ = None
+            self.error.__context__ = None
+            self.error.__cause__ = None
+
 
 def take(replica: Replica, data: bytes) -> Received:
     """Open, check and take one welcome (see the module docstring for the rules)."""

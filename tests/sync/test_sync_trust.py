@@ -236,3 +236,75 @@ def test_item6_bundles_after_a_removal_are_sealed_under_the_new_epoch(
     ok(carol.kith("sync", "pull", str(fresh)))
     assert json.loads(ok(carol.kith("show", contact_id(carol, CONTACT)[:12], "--json")).stdout)[
         "org"] == ""
+
+
+# -- 3. a removed member's late edit, forwarded by a member, partitions no one -----------------
+
+
+def test_item3_a_removed_members_unseen_edit_forwarded_by_a_member_is_logged_without_effect(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, carol, usb = group(tmp_path, passphrase_file)
+    ok(carol.kith("edit", contact_id(carol, CONTACT)[:12], "--org", "Qmkcarollate"))
+    ok(carol.kith("sync", "push", usb))
+    ok(bob.kith("sync", "pull", usb))  # bob holds carol's edit; alice has not seen it
+    ok(alice.kith("segment", "unshare", "Tenants", "carol"))
+    f2 = str(tmp_path / "f2")  # alice never reads usb again: carol's edit reaches her via bob
+    ok(alice.kith("sync", "push", f2))
+    ok(bob.kith("sync", "pull", f2))
+    ok(bob.kith("edit", contact_id(bob, EXTRA[1])[:12], "--org", "Qmkbobafter"))
+    ok(bob.kith("sync", "push", f2))
+    taken = ok(alice.kith("sync", "pull", f2))
+    assert "logged without effect" in taken.stderr
+    shown = {c["name"]: c["org"] for c in alice.contacts()}
+    assert shown[EXTRA[1]] == "Qmkbobafter"  # bob's edit is taken
+    assert shown[CONTACT] == ""  # carol's edit, made after her cutoff, has no effect
+    ok(bob.kith("sync", "pull", f2))
+    assert {c["name"]: c["org"] for c in bob.contacts()}[CONTACT] == ""  # voided there too
+
+
+# -- 8 and 11. junk and damaged files: bounded memory, dropped once -----------------------------
+
+
+def test_item8_junk_files_are_peeked_not_read_and_refused_files_keep_no_data(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    import tracemalloc
+
+    _alice, bob, _carol, usb = group(tmp_path, passphrase_file)
+    size = 60 << 20
+    for index in range(6):  # sparse: 60 MiB each on paper, no disk
+        with open(Path(usb) / f"{index:032x}.kith", "wb") as handle:
+            handle.write(bundle.MAGIC if index % 2 else b"junkjunk")
+            handle.truncate(size)
+    with open(Path(usb) / f"{99:032x}.kith", "wb") as handle:
+        handle.truncate(65 << 20)  # over the limit: never read
+    tracemalloc.start()
+    try:
+        pulled = ok(bob.kith("sync", "pull", usb))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * size, peak  # 3 x 60 MiB were opened; one at a time, none kept
+    assert "4 file(s) are not Kith sync files or are over 64 MiB" in pulled.stderr
+    assert "3 file(s) could not be opened" in pulled.stderr  # might be for a key to come
+    again = ok(bob.kith("sync", "pull", usb))
+    assert "not Kith sync files" not in again.stderr  # said once
+
+
+def test_item11_a_damaged_bundle_for_a_held_segment_is_refused_once_not_retried(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, _carol, _usb = group(tmp_path, passphrase_file)
+    ok(alice.kith("edit", contact_id(alice, CONTACT)[:12], "--org", "Qmkdamaged"))
+    f2 = tmp_path / "f2"
+    ok(alice.kith("sync", "push", str(f2)))
+    for path in f2.iterdir():
+        data = bytearray(path.read_bytes())
+        if data[:8] == bundle.MAGIC:
+            data[-5] ^= 1
+            path.write_bytes(bytes(data))
+    refused = bob.kith("sync", "pull", str(f2))
+    assert refused.exit_code == 6 and "damaged" in refused.stderr
+    again = ok(bob.kith("sync", "pull", str(f2)))
+    assert "could not be opened" not in again.stderr and "refused 0" in again.stderr

@@ -251,6 +251,9 @@ def pull(kith: KithContext, folder: Path) -> None:
     """Take new files from FOLDER (files for others, or incomplete, are left alone)."""
     replica = Replica(kith.unlock())
     report = runner.pull_folder(replica, folder)
+    if report.ignored:
+        click.echo(f"{report.ignored} file(s) are not Kith sync files or are over 64 MiB: "
+                   "ignored from now on", err=True)
     if report.unopened:
         click.echo(f"{report.unopened} file(s) could not be opened (for a segment you do not "
                    "hold, damaged, or not readable yet): kept for the next pull", err=True)
