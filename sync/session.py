@@ -117,8 +117,9 @@ class _Session:
                 self.conn.send(tcp.BUNDLE, data)
                 self.report.sent += 1
 
-    def read_turn(self, *, final: bool) -> None:
-        """Frames until END: welcomes, bundles and vectors (only vectors in the final turn)."""
+    def read_turn(self, *, final: bool, bundles: bool = True) -> None:
+        """Frames until END: welcomes and bundles (if ``bundles``), and vectors (``final``:
+        what the peer holds at the end of the session)."""
         now = now_ms()
         while True:
             kind, payload = self.conn.recv()
@@ -126,7 +127,7 @@ class _Session:
                 return
             if kind == tcp.VECTOR:
                 self._take_vector(payload, final)
-            elif kind in (tcp.WELCOME, tcp.BUNDLE) and not final:
+            elif kind in (tcp.WELCOME, tcp.BUNDLE) and bundles:
                 self.report.taken.append(receive(self.replica, payload, now))
             else:
                 raise SessionFailed("(unexpected frame)")
@@ -168,14 +169,14 @@ def run(replica: Replica, conn: tcp.Conn, *, client: bool, label: str | None) ->
         session.send_bundles()
         session.send_vectors()
         conn.send(tcp.END)
-        session.read_turn(final=True)
+        session.read_turn(final=True, bundles=False)
     else:
         session.read_turn(final=False)
         session.send_welcomes()
         session.send_vectors()
         session.send_bundles()
         conn.send(tcp.END)
-        session.read_turn(final=False)
+        session.read_turn(final=True)
         session.send_vectors()
         conn.send(tcp.END)
     session.record()
