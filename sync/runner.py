@@ -72,7 +72,7 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
         step = "size limits" if isinstance(exc, BundleTooLarge) else "bundle decryption"
         return Received("bundle", error=exc, step=step)
     state = replica.state.segments[opened.segment]
-    if _from_halted_key(replica, state, opened.ops):
+    if _from_halted_key(replica, opened.ops):
         # kept: once a person verifies the new number, the next pull takes it
         return Received("bundle", segment=state.segment, error=PeerKeyChanged(),
                         step="membership and role", retryable=True)
@@ -108,22 +108,22 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
     )
 
 
-def _from_halted_key(replica: Replica, state: SegmentState, wires: list[bytes]) -> bool:
-    """Whether a new op in ``wires`` is signed by a key whose label is halted (spec §2.3)."""
+def _from_halted_key(replica: Replica, wires: list[bytes]) -> bool:
+    """Whether an op in ``wires`` is by a key whose label is halted (spec §2.3).
+
+    Only the author is looked at (no seq, no clock): nothing else in an op may be used
+    before its signature is checked (§4.1).
+    """
     halted = {bytes.fromhex(k) for k in replica.status.halted_keys}
     halted |= {p.signing_public for p in replica.peers.peers.values() if p.halted}
     if not halted:
         return False
     for raw in wires:
         try:
-            op = parse(raw)
+            if parse(raw).author in halted:
+                return True
         except (MalformedOp, OpTooLarge):
             return False  # the pipeline reports it
-        if op.author not in halted:
-            continue
-        chain = state.chain(op.author)
-        if not (op.seq <= chain.head and chain.ids[op.seq - 1] == op.op_id):
-            return True  # not a replay of something already held
     return False
 
 

@@ -308,3 +308,47 @@ def test_item11_a_damaged_bundle_for_a_held_segment_is_refused_once_not_retried(
     assert refused.exit_code == 6 and "damaged" in refused.stderr
     again = ok(bob.kith("sync", "pull", str(f2)))
     assert "could not be opened" not in again.stderr and "refused 0" in again.stderr
+
+
+# -- 11. smaller spec items, in the sync core -----------------------------------------------------
+
+
+def test_item11_an_op_over_1_mib_in_an_authentic_bundle_is_op_too_large(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sync.errors import OpTooLarge
+    from sync.ops import MAX_OP_BYTES
+    from tests.sync.helpers import group as devices
+    from tests.sync.helpers import seal
+
+    ana, ben = devices("ana", "ben")
+    monkeypatch.setattr(bundle, "MAX_OP_BYTES", 2 * MAX_OP_BYTES)  # a sender ignoring the limit
+    outcome = ben.receive(seal(ana, [b"\x01" * (MAX_OP_BYTES + 1)]))
+    assert not outcome.applied and isinstance(outcome.rejections[0].error, OpTooLarge)
+
+
+def test_item11_a_removal_that_hands_the_removed_member_the_new_key_is_refused() -> None:
+    from sync import ops
+    from sync.errors import MalformedOp
+    from sync.hlc import Hlc
+    from tests.sync.helpers import SEGMENT, seal
+    from tests.sync.helpers import group as devices
+    from vault.crypto import keys as crypto_keys
+    from vault.encoding import enc
+
+    ana, ben, cai = devices("ana", "ben", "cai")
+    shares = [
+        enc(who.pub, crypto_keys.box_seal(who.me.box_public, b"k" * 32))
+        for who in sorted((ana, cai), key=lambda d: d.pub)
+    ]
+    bodies = [
+        enc("member.remove", cai.pub, 0, 1, *shares),  # the removed member gets the new key
+        enc("member.remove", cai.pub, 0, 0, shares[0]),  # no new epoch
+    ]
+    chain = ana.seg().chain(ana.pub)
+    for body in bodies:
+        op = ops.sign(ana.me, SEGMENT, chain.head + 1, chain.ids[-1], Hlc(ana.now + 5, 0),
+                      ops.Kind.MEMBER_REMOVE, body)
+        outcome = ben.receive(seal(ana, [op.wire]))
+        assert not outcome.applied and isinstance(outcome.rejections[0].error, MalformedOp)
+    assert cai.pub in ben.seg().membership.members()
