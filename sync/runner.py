@@ -48,7 +48,6 @@ from sync.pipeline import receive_ops
 from sync.replica import Replica
 from sync.state import SegmentState
 from sync.transports import folder as folder_transport
-from sync.welcome import is_welcome
 from sync.welcomes import Received
 
 __all__ = ["Received"]
@@ -64,11 +63,13 @@ def now_ms() -> int:
 
 def receive(replica: Replica, data: bytes, now: int) -> Received:
     """Take one bundle or welcome through every check, then apply it in one transaction."""
-    if is_welcome(data):
-        return welcomes.take(replica, data)
     try:
         opened = bundle.open_bundle(data, replica.state.bundle_keys())
     except (BadBundle, BundleTooLarge) as exc:
+        if isinstance(exc, BadBundle) and exc.detail != bundle.DAMAGED:
+            got = welcomes.take(replica, data)  # no key's hint matched: perhaps a welcome
+            if got.error is None or not isinstance(got.error, BadBundle):
+                return got
         step = "size limits" if isinstance(exc, BundleTooLarge) else "bundle decryption"
         return Received("bundle", error=exc, step=step)
     state = replica.state.segments[opened.segment]

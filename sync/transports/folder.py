@@ -22,7 +22,6 @@ import secrets
 from pathlib import Path
 
 from sync.bundle import MAGIC, MAX_BUNDLE_BYTES
-from sync.welcome import MAGIC as WELCOME_MAGIC
 
 SUFFIX = ".kith"
 
@@ -68,7 +67,7 @@ def peek(folder: Path, name: str) -> str | None:
             head = handle.read(len(MAGIC))
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         return GONE
-    return None if head in (MAGIC, WELCOME_MAGIC) else NOT_KITH
+    return None if head == MAGIC else NOT_KITH  # a welcome looks like a bundle
 
 
 def read(folder: Path, name: str) -> bytes | None:

@@ -208,7 +208,7 @@ class Membership(RuleBasedStateMachine):
     def _final_exchange_and_check(self) -> None:
         final = str(self.root / "final")
         for _ in range(4):
-            for name, org in self.orgs.items():
+            for org in self.orgs.values():
                 ok(org.kith("sync", "push", final))
             for name, org in self.orgs.items():
                 done = org.kith("sync", "pull", final)
