@@ -26,7 +26,7 @@ bundle and try again, and must drop the others.
     |   +-- BadOpBody (6)            a sealed op body failed to open
     |   +-- PeerKeyChanged (6)       a known member's key changed: halted until re-verified
     |   +-- BadSyncState (6)         the stored sync state does not parse
-    |   +-- RemovedMember (6)        a new change by a member removed before it
+    |   +-- RemovedMember (6)        no longer raised: such changes are logged without effect
     +-- NotFound (4)
     |   +-- UnknownPeer (4)          no peer by that name or key
     +-- InvalidInput (5)

@@ -14,9 +14,15 @@ Rules and reasons:
   resulting record change and the new segment state are written in one vault transaction.
   A failure (or a crash) before commit leaves the vault and its stored state as before, and
   the process exits without the in-memory changes.
-- A bundle carrying a new op by someone removed from the segment (a change without effect:
-  after their cutoff or dated after their removal) is refused as a whole (``RemovedMember``)
-  instead of being logged silently: the person syncing should know.
+- An op without effect (a removed member's late edit) is logged, as the protocol says, and
+  counted (``Received.voided``) so the person syncing is told; it is never refused, because a
+  member who took it before hearing of the removal forwards it, and refusing it would refuse
+  every later bundle from that member (issue 11, item 3).
+- A bundle carrying an op signed by a halted key is kept, not taken, until a person verifies
+  again (spec §2.3); a welcome is taken by ``sync/welcomes.py`` under its own rules.
+- Sharing needs a verified peer; removing a member queues a welcome with the new key for every
+  remaining member who is a verified peer, since bundles are never sealed under a key older
+  than the latest removal (``MembershipLog.epoch_known_to``).
 - A segment deleted on this device (``kith segment delete``) is never captured (that would
   send a delete for every record) and received changes for it are logged but not applied.
 - Nothing is sent to a peer whose key changed (halted), nor for a segment they are not a
