@@ -55,6 +55,8 @@ class Status:
     ``halted_keys``: signing key -> label, for keys a label showed before its key changed:
     segments they are members of stay halted until the label is verified again.
     ``captured``: segment -> epoch seconds of the last capture of local edits.
+    ``removed``: segment -> label of the admin whose signed removal notice said this device
+    was removed (it then stops capturing and sending for that segment).
     """
 
     heard: dict[str, int] = field(default_factory=dict)
@@ -64,6 +66,7 @@ class Status:
     welcomes: list[dict[str, str]] = field(default_factory=list)
     halted_keys: dict[str, str] = field(default_factory=dict)
     captured: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         return json.dumps(self.__dict__, sort_keys=True).encode()

@@ -105,13 +105,20 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
         replica.vault.live_store.vacuum()
     replica.vault.drop_indexes()
     removed_by = None
-    if was_member and replica.me.signing_public not in state.membership.members():
+    if was_member and replica.me.signing_public not in state.membership.members() and (
+        state.segment.hex() not in replica.status.removed
+    ):
         removed_by = replica.label_of(_remover(state, replica.me.signing_public))
+        replica.status.removed[state.segment.hex()] = removed_by
+        replica.save()
+    removed_from = None
+    if removed_by is not None and _held_here(replica, state.segment):
+        removed_from = replica.vault.segments.by_id(state.segment).name
     return Received(
         "bundle", True, state.segment, len(outcome.accepted), outcome.replayed,
         [replica.label_of(author) for author, _ in outcome.forks],
         voided=sum(1 for op in outcome.accepted if not state.has_effect(op)),
-        removed_by=removed_by,
+        removed_by=removed_by, removed_from=removed_from,
     )
 
 
@@ -168,6 +175,8 @@ def capture_all(replica: Replica, now: int) -> int:
     """Capture local edits in every shared segment that still exists here."""
     sent = 0
     for segment_id, state in sorted(replica.state.segments.items()):
+        if segment_id.hex() in replica.status.removed:
+            continue  # an admin's signed notice said this device was removed
         if _held_here(replica, segment_id):  # never turn a deleted segment into deletes
             sent += local.capture(replica, state, now)
     return sent
@@ -212,8 +221,10 @@ def unshare(replica: Replica, name: str, label: str, now: int) -> SegmentState:
     if state is None or peer.signing_public not in state.membership.members():
         raise NotShared
     capture_all(replica, now)
-    replica.writer.remove_member(state, peer.signing_public, now)
+    removal = replica.writer.remove_member(state, peer.signing_public, now)
     welcomes.drop(replica, peer.signing_public, found.id)
+    if peer.verified and not peer.halted:  # tell them, with the signed op as proof
+        welcomes.queue_notice(replica, peer.signing_public, peer.box_public, state, removal.wire)
     for other in replica.peers.peers.values():  # the new key reaches stale members (§9.1)
         if other.signing_public in state.membership.members() and other.verified and (
             not other.halted and other.signing_public != replica.me.signing_public
@@ -297,7 +308,9 @@ def push_folder(replica: Replica, path: Path) -> FolderReport:
     written = replica.status.folders.setdefault(key, {})
     mine: list[str] = []  # our own files: never taken back
     for segment_id, state in sorted(replica.state.segments.items()):
-        if replica.me.signing_public not in state.membership.members():
+        if replica.me.signing_public not in state.membership.members() or (
+            segment_id.hex() in replica.status.removed
+        ):
             continue
         if _halted_member(replica, state):
             report.skipped.append(segment_id.hex())

@@ -28,6 +28,10 @@ Rules and reasons:
 - It is padded and framed like a bundle, with no magic of its own, so whoever carries it (a
   folder, a relay) cannot tell a welcome, the sign that someone just joined a segment, from
   any small bundle (issue 11). Over TCP the frame kind still says WELCOME.
+- The same envelope carries a **removal notice** (payload ``enc("kith/removed/1", recipient,
+  segment, founder, member.remove op wire)``) to a removed member, who can no longer open the
+  segment's bundles: the op inside is signed by the admin who removed them, so the notice
+  proves itself (``sync/welcomes.py`` checks it).
 - Every failure (magic, size, box, padding, parse, signature, wrong recipient) is one
   ``BadBundle``.
 """
@@ -51,6 +55,7 @@ PREFIX_BYTES = len(MAGIC) + 1 + 32
 BOX_OVERHEAD = 48  # crypto_box_seal: ephemeral public key (32) and tag (16)
 LABEL = "kith/welcome/1"
 SIG_LABEL = "kith/welcome-sig/1"
+NOTICE_LABEL = "kith/removed/1"
 MAX_WELCOME_BYTES = 64 * 1024
 MAX_KEYS = 250
 
@@ -64,6 +69,7 @@ class Welcome:
     founder: bytes
     name: str
     keys: tuple[tuple[int, bytes], ...]
+    removal: bytes | None = None
 
 
 def sealed_length(inner_length: int) -> int:
@@ -81,6 +87,19 @@ def make_welcome(
     payload = enc(
         LABEL, recipient_sign, segment, founder, name, *(enc(e, k) for e, k in epoch_keys)
     )
+    return _envelope(me, recipient_box, payload)
+
+
+def make_notice(
+    me: Signer, recipient_sign: bytes, recipient_box: bytes, segment: bytes, founder: bytes,
+    removal: bytes,
+) -> bytes:
+    """A removal notice: tells ``recipient`` it was removed, carrying the signed removal op."""
+    return _envelope(me, recipient_box, enc(NOTICE_LABEL, recipient_sign, segment, founder,
+                                            removal))
+
+
+def _envelope(me: Signer, recipient_box: bytes, payload: bytes) -> bytes:
     inner = enc(me.signing_public, payload, me.sign(enc(SIG_LABEL, payload)))
     size = sealed_length(len(inner)) - PREFIX_BYTES - BOX_OVERHEAD
     filler = os.urandom(32)  # repeated inside the box, so the clear copy cannot be changed
@@ -110,11 +129,17 @@ def open_welcome(me: Signer, data: bytes) -> Welcome:
         sender, payload, signature = _exact(decode(inner, max_parts=3), 3)
         verify(sender, enc(SIG_LABEL, payload), signature)
         parts = decode(payload)
-        if len(parts) < 5 or parts[0] != LABEL.encode() or parts[1] != me.signing_public:
+        if len(parts) < 5 or parts[0] not in (LABEL.encode(), NOTICE_LABEL.encode()) or (
+            parts[1] != me.signing_public
+        ):
             raise ValueError("not for us")
         segment, founder = parts[2], parts[3]
         if len(segment) != 16 or len(founder) != 32 or len(sender) != 32:
             raise ValueError("bad ids")
+        if parts[0] == NOTICE_LABEL.encode():
+            if len(parts) != 5:
+                raise ValueError("bad notice")
+            return Welcome(sender, segment, founder, "", (), parts[4])
         found = []
         for raw in parts[5:]:
             epoch, key = _exact(decode(raw, max_parts=2), 2)

@@ -27,11 +27,21 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sync.errors import BadBundle, PeerKeyChanged, UnknownPeer, UnverifiedPeer
+from sync import ops
+from sync.bodies import MemberRemove, Role, parse_membership
+from sync.errors import (
+    BadBundle,
+    BadSignature,
+    MalformedOp,
+    OpTooLarge,
+    PeerKeyChanged,
+    UnknownPeer,
+    UnverifiedPeer,
+)
 from sync.peers import Peer
 from sync.replica import Replica
 from sync.state import SegmentState
-from sync.welcome import make_welcome, open_welcome
+from sync.welcome import make_notice, make_welcome, open_welcome
 from vault.errors import KithError
 
 
@@ -50,6 +60,7 @@ class Received:
     retryable: bool = False
     voided: int = 0
     removed_by: str | None = None
+    removed_from: str | None = None
 
     def __post_init__(self) -> None:
         # an error keeps only its class and detail: never the frames (and the file's bytes)
@@ -80,6 +91,8 @@ def take(replica: Replica, data: bytes) -> Received:
     state = replica.state.segments.get(welcome.segment)
     if state is not None and state.founder != welcome.founder:
         return Received("welcome", error=BadBundle(), step="welcome check")
+    if welcome.removal is not None:
+        return _notice(replica, state, welcome.removal)
     fresh = state is None
     if state is None:
         state = SegmentState(welcome.segment, welcome.founder)
@@ -93,6 +106,42 @@ def take(replica: Replica, data: bytes) -> Received:
         replica.dirty.add(welcome.segment)
         replica.save()
     return Received("welcome", True, welcome.segment)  # new keys: files may open now
+
+
+def _notice(replica: Replica, state: SegmentState | None, wire: bytes) -> Received:
+    """A removal notice: told once, if it carries an authentic removal of this device."""
+    try:
+        op = ops.parse(wire)
+        if state is None or op.segment != state.segment or op.kind is not ops.Kind.MEMBER_REMOVE:
+            raise MalformedOp
+        ops.verify(op)  # before anything but author and kind is used (§4.1)
+        body = parse_membership(op.kind, op.body)
+        if not isinstance(body, MemberRemove) or body.member != replica.me.signing_public or (
+            not state.membership.may_ever(op.author, Role.ADMIN)
+        ):
+            raise MalformedOp
+    except (MalformedOp, OpTooLarge, BadSignature):
+        return Received("notice", error=BadBundle(), step="removal notice check")
+    if state.segment.hex() in replica.status.removed:
+        return Received("notice", segment=state.segment)  # told already
+    by = replica.label_of(op.author)
+    replica.status.removed[state.segment.hex()] = by
+    replica.save()
+    name = state.segment.hex()[:12]
+    if replica.store.has_segment(state.segment):
+        name = replica.vault.segments.by_id(state.segment).name
+    return Received("notice", True, state.segment, removed_by=by, removed_from=name)
+
+
+def queue_notice(replica: Replica, peer_sign: bytes, peer_box: bytes, state: SegmentState,
+                 removal: bytes) -> None:
+    """Owe a removed ``peer`` a notice of their removal (the signed ``member.remove``)."""
+    notice = make_notice(replica.me, peer_sign, peer_box, state.segment, state.founder, removal)
+    drop(replica, peer_sign, state.segment)
+    replica.status.welcomes.append(
+        {"peer": peer_sign.hex(), "segment": state.segment.hex(), "data": notice.hex(),
+         "epoch": "removed"}
+    )
 
 
 def _free_name(replica: Replica, name: str, peer: Peer) -> str:
@@ -128,7 +177,7 @@ def drop(replica: Replica, peer: bytes, segment: bytes) -> None:
 def drop_if_held(replica: Replica, peer: bytes, state: SegmentState, epoch: int) -> None:
     """Drop the welcome owed to ``peer`` once they showed they hold key ``epoch`` or newer."""
     for item in list(replica.status.welcomes):
-        if (item["peer"], item["segment"]) == (peer.hex(), state.segment.hex()) and epoch >= int(
-            item.get("epoch", "0")
-        ):
+        if (item["peer"], item["segment"]) == (peer.hex(), state.segment.hex()) and item.get(
+            "epoch", "0"
+        ).isdigit() and epoch >= int(item.get("epoch", "0")):
             drop(replica, peer, state.segment)

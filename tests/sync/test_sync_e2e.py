@@ -198,11 +198,11 @@ def test_removed_peer_cannot_read_new_writes_and_its_later_changes_have_no_effec
     assert {c["name"] for c in bob.contacts()} == {CONTACT, "Qmkafterremoval1"}
     assert [c["name"] for c in carol.contacts()] == [CONTACT]
     assert 1 in sync_state_keys(bob) and 1 not in sync_state_keys(carol)
-    # carol, unaware, keeps writing: her change is logged without effect (spec §3.1), so a
-    # member who forwards it is never refused for it
+    # carol was told (alice's signed removal, in a notice), so her edits are no longer sent;
+    # a late edit forwarded by someone else is logged without effect (test_sync_trust, item 3)
+    assert b"you were removed from Tenants by alice" in pulled.stderr
     cid = str(carol.contacts()[0]["id"])
     ok(carol.kith("edit", cid[:12], "--org", "Qmkcarolwrites"))
-    proc_ok(kith_proc(carol, "sync", "push", str(usb)))
-    taken = proc_ok(kith_proc(alice, "sync", "pull", str(usb)))
-    assert b"logged without effect" in taken.stderr
+    assert b"wrote 0 file(s)" in proc_ok(kith_proc(carol, "sync", "push", str(usb))).stderr
+    proc_ok(kith_proc(alice, "sync", "pull", str(usb)))
     assert all(c["org"] == "" for c in alice.contacts())

@@ -138,7 +138,9 @@ class Membership(RuleBasedStateMachine):
     def delete(self, name: str, index: int) -> None:
         cid = self._pick(name, index)
         if cid is not None and self._writer(name):
+            shown = [c for c in self.orgs[name].contacts() if str(c["id"]) == cid]
             ok(self.orgs[name].kith("delete", cid[:12], "--yes"))
+            self.kept[name].discard(str(shown[0]["name"]))  # deleted on purpose
 
     @rule(name=orgs, index=picks)
     def remove_from_segment(self, name: str, index: int) -> None:

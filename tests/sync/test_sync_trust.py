@@ -358,3 +358,49 @@ def test_item11_a_removal_that_hands_the_removed_member_the_new_key_is_refused()
         outcome = ben.receive(seal(ana, [op.wire]))
         assert not outcome.applied and isinstance(outcome.rejections[0].error, MalformedOp)
     assert cai.pub in ben.seg().membership.members()
+
+
+def test_item11_a_removed_member_is_told_once_and_stops_sending(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, _bob, carol, usb = group(tmp_path, passphrase_file)
+    ok(alice.kith("segment", "unshare", "Tenants", "carol"))
+    ok(alice.kith("sync", "push", usb))
+    told = ok(carol.kith("sync", "pull", usb))
+    assert "you were removed from Tenants by alice" in told.stderr
+    f2 = str(tmp_path / "f2")
+    ok(alice.kith("sync", "push", f2))  # the notice again, in another folder
+    again = ok(carol.kith("sync", "pull", f2))
+    assert "you were removed" not in again.stderr  # said once
+    ok(carol.kith("edit", contact_id(carol, CONTACT)[:12], "--org", "Qmkcarolstill"))
+    assert "wrote 0 file(s)" in ok(carol.kith("sync", "push", f2)).stderr  # stops sending
+    assert CONTACT in names(carol)  # what she held, she keeps
+
+
+def test_item11_a_removal_notice_from_a_non_admin_is_refused(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    from sync.welcome import make_notice
+
+    alice, bob, carol, usb = group(tmp_path, passphrase_file)
+    seg = segment_id(alice)
+    with Vault.open(bob.vault_dir, PASSPHRASE) as vault:  # bob, a writer, forges a removal
+        replica = Replica(vault)
+        state = replica.state.segments[seg]
+        carol_peer = replica.peers.peers["carol"]
+        from sync import ops
+        from sync.bodies import MemberRemove, encode_membership
+        from sync.hlc import Hlc
+        from vault.crypto import keys as crypto_keys
+
+        chain = state.chain(replica.me.signing_public)
+        share = (replica.me.signing_public, crypto_keys.box_seal(replica.me.box_public, b"k"))
+        body = encode_membership(MemberRemove(carol_peer.signing_public, 0, 9, (share,)))
+        forged = ops.sign(replica.me, seg, chain.head + 1, chain.ids[-1] if chain.ids else
+                          ops.ZERO_HASH, Hlc(2**40, 0), ops.Kind.MEMBER_REMOVE, body)
+        notice = make_notice(replica.me, carol_peer.signing_public, carol_peer.box_public, seg,
+                             state.founder, forged.wire)
+    folder_transport.write(Path(usb), notice)
+    pulled = ok(carol.kith("sync", "pull", usb))
+    assert "you were removed" not in pulled.stderr
+    assert "wrote 0 file(s)" not in ok(carol.kith("sync", "push", usb)).stderr

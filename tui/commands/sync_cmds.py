@@ -218,9 +218,10 @@ def _report(taken: list[runner.Received], *, raise_lasting: bool = True) -> None
     if voided:
         click.echo(f"{voided} change(s) by someone removed, or without the role, were logged "
                    "without effect", err=True)
-    for removed in sorted({t.removed_by for t in taken if t.removed_by is not None}):
-        click.echo(f"you were removed from a shared segment by {safe(removed)}: its later "
-                   "changes will not reach you", err=True)
+    for by, name in sorted({(t.removed_by, t.removed_from or "a shared segment")
+                            for t in taken if t.removed_by is not None}):
+        click.echo(f"you were removed from {safe(name)} by {safe(by)}: its later changes will "
+                   "not reach you, and yours are no longer sent", err=True)
     forks = sorted({f for t in taken for f in t.forks})
     for name in forks:
         click.echo(f"warning: {safe(name)} signed two histories: their changes are on hold",
