@@ -256,3 +256,31 @@ def test_item9_serve_forever_survives_junk_unknown_peers_and_silence_within_a_me
     assert err.count(b"a session failed") >= 4 * 12 + 2
     # 32 frames claimed 64 MiB each; none was ever awaited: the peak grew by under 16 MiB
     assert peak - baseline < 16 * 1024, (baseline, peak)
+
+
+def test_item9_serve_forever_outlives_a_wait_with_no_connection(
+    tmp_path: Path, passphrase_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listening socket's accept deadline (300 s in production) ends no --forever server."""
+    from sync import session
+    from sync.replica import Replica
+    from tests.conftest import PASSPHRASE
+    from vault.api import Vault
+
+    alice, _bob = pair(tmp_path, passphrase_file)
+    monkeypatch.setattr(tcp, "TIMEOUT", 0.02)  # accept waits TIMEOUT * 10
+    failures: list[str] = []
+    listening: list[int] = []
+    stop = threading.Event()
+
+    def failed(error: object) -> None:
+        failures.append(str(error))
+        if len(failures) >= 3:
+            stop.set()
+            raise KeyboardInterrupt  # the test's way to stop the server
+
+    with Vault.open(alice.vault_dir, PASSPHRASE) as vault, contextlib.suppress(KeyboardInterrupt):
+        session.serve(lambda: Replica(vault), "127.0.0.1", 0, listening.append,
+                      forever=True, on_failure=failed)
+    assert stop.is_set() and listening
+    assert all("no one connected" in f for f in failures)
