@@ -122,9 +122,9 @@ class SegmentState:
         """Remember a key from a welcome: it may open bundles, and is trusted for nothing else.
 
         A welcome's keys are the sender's word, not an admin's signed share: a member (or a
-        removed one) could name any key. Such a key only helps find and open a bundle, whose
-        ops are then checked one by one (signature, role, chain); bodies open, and bundles are
-        sealed, only under keys learned from admin-signed shares (``add_key``). Returns
+        removed one) could name any key. Such a key only helps open a bundle and op bodies
+        (whose ops are checked one by one: signature, role, chain); nothing is ever sealed
+        under it, only under keys learned from admin-signed shares (``add_key``). Returns
         whether the key was new.
         """
         if (epoch, key) in self.opening_keys or key in self.keys.get(epoch, []):

@@ -15,7 +15,7 @@ Acceptance rules (docs/sync-protocol.md §14.1) and their reasons:
   gone and send a delete for each (issue 11, item 1). A welcome for a known segment is a no-op
   (reported as nothing new), except that its keys are kept as opening keys (below).
 - A welcome's keys are only ever **opening keys** (``SegmentState.add_opening_key``): they
-  may find and open a bundle, never seal one and never open an op body. The keys this device
+  may find and open a bundle and op bodies, and never seal anything. The keys this device
   trusts come from admin-signed shares inside ``member.add``, ``member.remove`` and
   ``key.rotate`` ops, checked by the pipeline. Reason: a welcome is signed by whoever sent
   it, not by an admin, so a member (or a removed one) could otherwise name its own key for an

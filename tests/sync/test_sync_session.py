@@ -253,6 +253,7 @@ def test_item9_serve_forever_survives_junk_unknown_peers_and_silence_within_a_me
         except subprocess.TimeoutExpired:
             serving.kill()
             _, err = serving.communicate()
+    print(f"serve --forever: peak RSS {baseline} KiB after one session, {peak} KiB after junk")
     assert err.count(b"a session failed") >= 4 * 12 + 2
     # 32 frames claimed 64 MiB each; none was ever awaited: the peak grew by under 16 MiB
     assert peak - baseline < 16 * 1024, (baseline, peak)
