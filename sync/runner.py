@@ -104,22 +104,34 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
     if shredded:
         replica.vault.live_store.vacuum()
     replica.vault.drop_indexes()
-    removed_by = None
-    if was_member and replica.me.signing_public not in state.membership.members() and (
-        state.segment.hex() not in replica.status.removed
-    ):
-        removed_by = replica.label_of(_remover(state, replica.me.signing_public))
-        replica.status.removed[state.segment.hex()] = removed_by
-        replica.save()
-    removed_from = None
-    if removed_by is not None and _held_here(replica, state.segment):
-        removed_from = replica.vault.segments.by_id(state.segment).name
+    removed_by, removed_from = _membership_news(replica, state, was_member)
     return Received(
         "bundle", True, state.segment, len(outcome.accepted), outcome.replayed,
         [replica.label_of(author) for author, _ in outcome.forks],
         voided=sum(1 for op in outcome.accepted if not state.has_effect(op)),
         removed_by=removed_by, removed_from=removed_from,
     )
+
+
+def _membership_news(
+    replica: Replica, state: SegmentState, was_member: bool
+) -> tuple[str | None, str | None]:
+    """(remover, segment name) if this bundle removed this device (told once); also clears a
+    removal once this device is a member again."""
+    me = replica.me.signing_public
+    if me in state.membership.members():
+        if replica.status.removed.pop(state.segment.hex(), None) is not None:
+            replica.save()  # added back: capture and send again
+        return None, None
+    if not was_member or state.segment.hex() in replica.status.removed:
+        return None, None
+    removed_by = replica.label_of(_remover(state, me))
+    replica.status.removed[state.segment.hex()] = removed_by
+    replica.save()
+    name = state.segment.hex()[:12]
+    if _held_here(replica, state.segment):
+        name = replica.vault.segments.by_id(state.segment).name
+    return removed_by, name
 
 
 def _from_halted_key(replica: Replica, wires: list[bytes]) -> bool:

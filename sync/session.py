@@ -21,11 +21,11 @@ Rules and reasons:
 - ``serve(forever=True)`` survives every failed session (junk, probes, silence, an unknown
   peer, a refused bundle, a long wait): each failure is reported through ``on_failure`` and
   the server goes on. Only one session runs at a time; every read has a deadline.
+- Sockets stay in ``sync/transports/tcp.py`` (the layering contract): this module only turns.
 """
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -231,7 +231,7 @@ def serve(
         server.close()
 
 
-def _one(load: Callable[[], Replica], server: socket.socket) -> SessionReport:
+def _one(load: Callable[[], Replica], server: tcp.Listener) -> SessionReport:
     conn = tcp.accept(server)
     try:
         return run(load(), conn, client=False, label=None)

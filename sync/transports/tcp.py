@@ -163,14 +163,18 @@ class Conn:
         self.sock.close()
 
 
-def listen(host: str, port: int) -> socket.socket:
+Listener = socket.socket
+"""A listening socket, as ``listen`` returns it (named so callers need not import socket)."""
+
+
+def listen(host: str, port: int) -> Listener:
     """A listening socket (port 0 picks a free one; read it with ``getsockname``)."""
     server = socket.create_server((host, port))
     server.settimeout(TIMEOUT * 10)
     return server
 
 
-def accept(server: socket.socket) -> Conn:
+def accept(server: Listener) -> Conn:
     try:
         sock, _ = server.accept()
     except OSError:
