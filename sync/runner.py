@@ -20,9 +20,10 @@ Rules and reasons:
   every later bundle from that member (issue 11, item 3).
 - A bundle carrying an op signed by a halted key is kept, not taken, until a person verifies
   again (spec §2.3); a welcome is taken by ``sync/welcomes.py`` under its own rules.
-- Sharing needs a verified peer; removing a member queues a welcome with the new key for every
-  remaining member who is a verified peer, since bundles are never sealed under a key older
-  than the latest removal (``MembershipLog.epoch_known_to``).
+- Sharing needs a verified peer; removing a member (or taking someone else's removal) queues
+  a welcome with the new key for every remaining member who is a verified peer, since bundles
+  are never sealed under a key older than the latest removal
+  (``MembershipLog.epoch_known_to``).
 - A segment deleted on this device (``kith segment delete``) is never captured (that would
   send a delete for every record) and received changes for it are logged but not applied.
 - Nothing is sent to a peer whose key changed (halted), nor for a segment they are not a
@@ -48,7 +49,7 @@ from sync.errors import (
     UnknownPeer,
     UnverifiedPeer,
 )
-from sync.ops import MEMBERSHIP_KINDS, Op, parse, sealed_epoch
+from sync.ops import MEMBERSHIP_KINDS, Kind, Op, parse, sealed_epoch
 from sync.peers import Peer
 from sync.pipeline import receive_ops
 from sync.replica import Replica
@@ -100,6 +101,8 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
             if op.author != replica.me.signing_public:
                 replica.status.heard[op.author.hex()] = now
                 _note_epoch_held(replica, state, op)
+        if any(op.kind is Kind.MEMBER_REMOVE for op in outcome.accepted):
+            _pass_new_key_on(replica, state)
         replica.save()
     if shredded:
         replica.vault.live_store.vacuum()
@@ -162,6 +165,26 @@ def _note_epoch_held(replica: Replica, state: SegmentState, op: Op) -> None:
         epoch = sealed_epoch(op)[0]
     if epoch >= 0:
         welcomes.drop_if_held(replica, op.author, state, epoch)
+
+
+def _pass_new_key_on(replica: Replica, state: SegmentState) -> None:
+    """After learning of a removal, owe a welcome with every key held to each remaining member
+    who is a verified peer here: bundles are sealed under the new epoch (§9), and a member who
+    is not the remover's peer could otherwise never get the key to open them."""
+    if replica.me.signing_public not in state.membership.members() or not _held_here(
+        replica, state.segment
+    ):
+        return
+    floor = state.membership.removal_floor()[1]
+    if not state.keys.get(floor):
+        return
+    name = replica.vault.segments.by_id(state.segment).name
+    for peer in replica.peers.peers.values():  # replaces an older pending welcome, if any
+        key = peer.signing_public
+        if key in state.membership.members() and key != replica.me.signing_public and (
+            peer.verified and not peer.halted
+        ):
+            welcomes.queue(replica, key, peer.box_public, state, name)
 
 
 def _remover(state: SegmentState, member: bytes) -> bytes:

@@ -432,3 +432,36 @@ def test_welcome_keys_open_a_first_sync_split_over_many_bundles(
     assert len(list(usb.iterdir())) > 4
     ok(bob.kith("sync", "pull", str(usb)))
     assert names(bob) == set(EXTRA)
+
+
+def test_item6_a_stale_member_who_is_not_the_removers_peer_gets_the_new_key_from_another(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    """carol was added by bob (an admin) and never met alice: after alice removes dave, bob
+    passes the new key on to carol, or she could never open a bundle again."""
+    from tests.sync.pair import make_org
+
+    alice, bob, dave = pair(tmp_path, passphrase_file, "dave", role="writer")
+    ok(alice.kith("segment", "share", "Tenants", "bob", "--role", "admin"))
+    carol = make_org(tmp_path, "carol", passphrase_file)
+    for a, b in ((bob, carol), (carol, bob)):
+        ok(a.kith("peer", "add", b.name, b.code()))
+        ok(a.kith("peer", "verify", b.name, "--yes"))
+    usb = str(tmp_path / "usb")
+    ok(alice.kith("sync", "push", usb))
+    ok(bob.kith("sync", "pull", usb))
+    ok(bob.kith("segment", "share", "Tenants", "carol"))
+    ok(bob.kith("sync", "push", usb))
+    ok(carol.kith("sync", "pull", usb))
+    assert names(carol) == {CONTACT}
+    ok(alice.kith("segment", "unshare", "Tenants", "dave"))
+    new = ok(alice.kith("add", "--name", "Qmkafterdave")).stdout.strip()
+    ok(alice.kith("segment", "add", "Tenants", new))
+    f2 = str(tmp_path / "f2")
+    ok(alice.kith("sync", "push", f2))
+    ok(bob.kith("sync", "pull", f2))
+    ok(bob.kith("sync", "push", f2))
+    ok(carol.kith("sync", "pull", f2))
+    assert names(carol) == {CONTACT, "Qmkafterdave"}
+    ok(dave.kith("sync", "pull", f2))
+    assert "Qmkafterdave" not in names(dave)
