@@ -27,6 +27,7 @@ from bench.common import synthetic_contacts, table
 from sync import outbox, runner
 from sync.bodies import Role
 from sync.replica import Replica
+from sync.safety import safety_number
 from vault import contacts as contact_codec
 from vault.api import Vault
 from vault.crypto.kdf import TEST_PARAMS
@@ -48,6 +49,10 @@ def main() -> None:
         a, b = Replica(va), Replica(vb)
         runner.add_peer(a, "bob", b.me.signing_public, b.me.box_public)
         runner.add_peer(b, "alice", a.me.signing_public, a.me.box_public)
+        mine_a, mine_b = (a.me.signing_public, a.me.box_public), (b.me.signing_public,
+                                                                   b.me.box_public)
+        runner.verify_peer(a, "bob", safety_number(mine_a, mine_b))  # as if compared in person
+        runner.verify_peer(b, "alice", safety_number(mine_b, mine_a))
         segment = va.segments.create("Bench")
         drafts = synthetic_contacts(n)
         va.records.create_many(

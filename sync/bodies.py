@@ -313,13 +313,20 @@ def parse_membership(kind: Kind, body: bytes) -> Membership:
                 _fixed(parts[1], KEY_BYTES), _fixed(parts[2], KEY_BYTES),
                 Role(parts[3].decode("ascii")), shares_a,
             )
-        if kind is Kind.MEMBER_REMOVE and 4 <= len(parts) <= 4 + MAX_ITEMS:
-            return MemberRemove(
+        if kind is Kind.MEMBER_REMOVE and 5 <= len(parts) <= 4 + MAX_ITEMS:
+            removed = MemberRemove(
                 _fixed(parts[1], KEY_BYTES), _u63(parts[2]), _u63(parts[3]),
                 _recipient_shares(parts[4:]),
             )
-        if kind is Kind.KEY_ROTATE and 2 <= len(parts) <= 2 + MAX_ITEMS:
-            return KeyRotate(_u63(parts[1]), _recipient_shares(parts[2:]))
+            # a removal opens a new epoch, and never hands the removed member its key
+            if removed.epoch < 1 or removed.member in {r for r, _ in removed.shares}:
+                raise ValueError("not a removal")
+            return removed
+        if kind is Kind.KEY_ROTATE and 3 <= len(parts) <= 2 + MAX_ITEMS:
+            rotated = KeyRotate(_u63(parts[1]), _recipient_shares(parts[2:]))
+            if rotated.epoch < 1:
+                raise ValueError("not a new epoch")
+            return rotated
     except (ValueError, UnicodeDecodeError):
         raise MalformedOp("(malformed membership change)") from None
     raise MalformedOp("(malformed membership change)")

@@ -62,7 +62,14 @@ MAX_OPS = 65536
 MANIFEST_LABEL = "kith/bundle/1"
 KEY_PURPOSE = "kith/bundle/1"
 HINT_PURPOSE = "kith/bundle-hint/1"
-_MAX_ITEM = max(1 << 20, MAX_OP_BYTES)  # an op, or the manifest (a vector of 4096 authors)
+_MAX_ITEM = 2 * MAX_OP_BYTES
+"""The largest framed item a bundle may hold: above the op limit, so that an op over 1 MiB in
+an authentic bundle reaches the pipeline's parse step and is refused as ``OpTooLarge`` (what
+it is) rather than as an unreadable bundle; the manifest (4096 authors) fits too."""
+DAMAGED = "(it is for a segment you hold, and damaged)"
+"""The detail of a ``BadBundle`` whose hint matched a key held here: it will never open, so a
+runner drops it. Every other ``BadBundle`` (no key matched) may open once a key arrives. This
+tells the holder of a key nothing an outsider could learn: only key holders can compute hints."""
 
 
 @dataclass(frozen=True)
@@ -174,8 +181,11 @@ def open_bundle(data: bytes, keys: Iterable[SegmentKey]) -> Opened:
     for key in keys:
         stream_key, candidate = _derive(key, bundle_id)
         if candidate == hint:
-            plaintext = _decrypt(stream_key, header, data[HEADER_BYTES:])
-            return _unpack(plaintext, key, bundle_id)
+            try:
+                plaintext = _decrypt(stream_key, header, data[HEADER_BYTES:])
+                return _unpack(plaintext, key, bundle_id)
+            except BadBundle:
+                raise BadBundle(DAMAGED) from None
     raise BadBundle
 
 

@@ -1,7 +1,8 @@
 """Every error the sync layer can raise or report, as one tree under ``vault.errors.KithError``.
 
 The docstring of each class is the one line a user reads; ``exit_code`` is what the CLI exits
-with (5: the input is invalid, 6: integrity or authorization failed, as in ``vault.errors``).
+with (1: a session broke, try again; 4: no such peer; 5: the input is invalid; 6: integrity or
+authorization failed, as in ``vault.errors``). Every code is in the CLI's 0-6 contract.
 ``retryable`` says whether the same bundle may succeed later without anyone changing it (an
 earlier bundle or a key arrives, or the local clock catches up); the runner may keep such a
 bundle and try again, and must drop the others.
@@ -25,12 +26,12 @@ bundle and try again, and must drop the others.
     |   +-- BadOpBody (6)            a sealed op body failed to open
     |   +-- PeerKeyChanged (6)       a known member's key changed: halted until re-verified
     |   +-- BadSyncState (6)         the stored sync state does not parse
-    |   +-- RemovedMember (6)        a new change by a member removed before it
+    |   +-- RemovedMember (6)        no longer raised: such changes are logged without effect
     +-- NotFound (4)
     |   +-- UnknownPeer (4)          no peer by that name or key
     +-- InvalidInput (5)
     |   +-- NotShared (5)            the segment is not shared with that peer
-    +-- SessionFailed (7)            retryable: a TCP session broke, timed out or misbehaved
+    +-- SessionFailed (1)            retryable: a TCP session broke, timed out or misbehaved
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class BadInvitation(InvalidInput):
 
 
 class UnverifiedPeer(InvalidInput):
-    """That peer is not verified: compare safety numbers in person or by voice first."""
+    """That peer is not verified: compare safety numbers in person or by voice, then run `kith peer verify NAME`."""  # noqa: E501
 
     retryable = False
 
@@ -143,7 +144,7 @@ class RemovedMember(IntegrityError):
 class SessionFailed(KithError):
     """The sync session with the other device failed (it hung up, timed out or misbehaved); nothing from the unfinished part was applied."""  # noqa: E501
 
-    exit_code = 7
+    exit_code = 1  # "other error" in the 0-6 contract, like vault's TransportFailed: retry
     retryable = True
 
 

@@ -13,6 +13,9 @@ Rules and reasons:
 - A record that left the segment (deleted, or removed from it) becomes ``record.delete``:
   delete wins and is permanent in the protocol, so a record removed from a shared segment is
   gone for every member; adding it back later is not sent (the id is tombstoned).
+- A delete reaches a record only while it is still in the segment on this device: a record
+  this device removed from the segment (``kith segment remove``) already left it, and its own
+  copy stays in the private segment whatever late edit or delete arrives (issue 11, item 4).
 - Apply writes each change as the record's whole merged state (idempotent), then records the
   fingerprint, so what was just applied is not captured back as a local edit. The caller
   wraps apply and the state save in one transaction: a crash leaves the vault as before.
@@ -111,7 +114,7 @@ def apply(replica: Replica, state: SegmentState, changes: list[RecordChange]) ->
     for change in changes:
         exists = records.type_of(change.record_id) is not None
         if change.deleted:
-            if exists:
+            if exists and sid in records.segments_of(change.record_id):
                 records.shred([change.record_id], vacuum=False)
                 shredded = True
             store.set_seen(sid, change.record_id, None)

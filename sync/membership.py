@@ -70,6 +70,7 @@ class Roster:
     box_keys: dict[bytes, bytes] = field(default_factory=dict)
     cutoffs: dict[bytes, list[tuple[Stamp, int]]] = field(default_factory=dict)
     epochs: list[tuple[int, Stamp, int]] = field(default_factory=list)
+    removals: list[tuple[Stamp, int]] = field(default_factory=list)
     effective: set[bytes] = field(default_factory=set)
 
     def role_at(self, member: bytes, stamp: Stamp) -> Role | None:
@@ -104,6 +105,7 @@ def _fold(founder: bytes, ops: list[AdminOp], voided: Roster | None) -> Roster:
                 roster.timeline.setdefault(member, []).append((op.stamp, None))
                 roster.cutoffs.setdefault(member, []).append((op.stamp, cutoff))
                 roster.epochs.append((epoch, op.stamp, op.seq))
+                roster.removals.append((op.stamp, epoch))
             case KeyRotate(epoch, _):
                 roster.epochs.append((epoch, op.stamp, op.seq))
     return roster
@@ -172,16 +174,24 @@ class MembershipLog:
         return max(epoch for epoch, _, _ in self.roster.epochs) + 1
 
     def epoch_known_to(self, vector: Mapping[bytes, int]) -> tuple[int, bytes]:
-        """The newest epoch whose rotation a replica with ``vector`` holds: (epoch, op id).
+        """The epoch to seal a bundle under for a replica with ``vector``: (epoch, op id).
 
-        A bundle for that replica is sealed under this epoch's key: one it can open, and the
-        newest such, so a removed member is never sent a bundle under a key it lacks while
-        current members learn any newer key from the rotation inside the bundle.
+        The newest epoch whose rotation that replica holds, so it can open the bundle and
+        learn newer keys from the rotations inside, but never one older than the latest
+        removal (``removal_floor``): a removed member holds every older key, and a bundle
+        sealed under one would show them the op headers and membership ops written after
+        their removal. A current member that lacks the removal opens the bundle with the
+        key a welcome brought them (``sync/welcomes.py``).
         """
+        floor = self.removal_floor()
         held = [
             (stamp, epoch)
             for epoch, stamp, seq in self.roster.epochs
-            if seq == 0 or vector.get(stamp.author, 0) >= seq
+            if (seq == 0 or vector.get(stamp.author, 0) >= seq) and stamp >= floor[0]
         ]
-        stamp, epoch = max(held)
+        stamp, epoch = max(held) if held else floor
         return epoch, stamp.op_id
+
+    def removal_floor(self) -> tuple[Stamp, int]:
+        """(stamp, epoch) of the latest effective removal; epoch 0 if there was none."""
+        return max(self.roster.removals, default=(_BEFORE_ALL, 0))

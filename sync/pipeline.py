@@ -250,7 +250,10 @@ class _Stage:
     def _open_content(self, op: Op) -> Entry | None:
         """The opened entry, None if no key of its epoch is held; ``BadOpBody`` if none opens."""
         epoch, _ = ops.sealed_epoch(op)
+        # opening keys (from a welcome) may open a body: a body that opens under one was sealed
+        # under it by its signed author; they are never used to seal (sync/welcomes.py)
         candidates = self.state.keys.get(epoch, []) + [k for e, k, _ in self.keys if e == epoch]
+        candidates += [k for e, k in self.state.opening_keys if e == epoch and k not in candidates]
         if not candidates:
             return None
         for key in candidates:

@@ -7,6 +7,9 @@
 Storage (``vault/sync_store.py``, every blob sealed under the local-wrap key):
 - ``segment:<hex>``: a segment's head, gap buffer and forks; its append-only op log is
   stored one sealed row per op (``sync_log``), so a sync appends only its new ops.
+- ``opening:<hex>``: keys a welcome named for the segment (``SegmentState.add_opening_key``):
+  ``frame(enc(epoch, key) ...)``. They are the one exception to "keys never enter a blob",
+  because they are not trusted segment keys: they may only open bundles.
 - ``clock``: ``enc(wall ms, counter)`` of the device's hybrid logical clock.
 - ``peers``: the peer book, JSON ``[{label, sign, box, verified, halted}]``.
 - ``status``: JSON of what sync knows about others (see ``Status``).
@@ -36,6 +39,8 @@ from vault.errors import IntegrityError
 from vault.sync_store import SyncStore
 
 SEGMENT_PREFIX = "segment:"
+OPENING_PREFIX = "opening:"
+MAX_OPENING_KEYS = 1000
 
 
 @dataclass
@@ -50,6 +55,8 @@ class Status:
     ``halted_keys``: signing key -> label, for keys a label showed before its key changed:
     segments they are members of stay halted until the label is verified again.
     ``captured``: segment -> epoch seconds of the last capture of local edits.
+    ``removed``: segment -> label of the admin whose signed removal notice said this device
+    was removed (it then stops capturing and sending for that segment).
     """
 
     heard: dict[str, int] = field(default_factory=dict)
@@ -59,6 +66,7 @@ class Status:
     welcomes: list[dict[str, str]] = field(default_factory=list)
     halted_keys: dict[str, str] = field(default_factory=dict)
     captured: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         return json.dumps(self.__dict__, sort_keys=True).encode()
@@ -102,6 +110,8 @@ class Replica:
             self.stored[segment.segment] = len(entries)
             for epoch, key in self.store.keys(segment.segment):
                 segment.add_key(epoch, key)
+            for epoch, key in _opening_keys(self.store.get_blob(OPENING_PREFIX + segment_id.hex())):
+                segment.add_opening_key(epoch, key)
             self.state.segments[segment.segment] = segment
         self.peers = _load_peers(self.store.get_blob("peers"))
         self.status = Status.from_json(self.store.get_blob("status"))
@@ -152,6 +162,10 @@ class Replica:
                 store.add_keys(
                     segment_id, [(e, k) for e in sorted(segment.keys) for k in segment.keys[e]]
                 )
+                if segment.opening_keys:
+                    store.put_blob(OPENING_PREFIX + segment_id.hex(), frame(
+                        [enc(e, k) for e, k in segment.opening_keys[-MAX_OPENING_KEYS:]]
+                    ))
             last = self.state.clock.last
             store.put_blob("clock", enc(last.wall_ms, last.counter))
             store.put_blob("peers", _dump_peers(self.peers))
@@ -170,6 +184,19 @@ def _with_log(raw: bytes, entries: list[bytes]) -> bytes:
     if end != len(raw) or not items:
         raise BadSyncState
     return frame([items[0], *entries, *items[1:]])
+
+
+def _opening_keys(raw: bytes | None) -> list[tuple[int, bytes]]:
+    if raw is None:
+        return []
+    try:
+        items, end = unframe(raw, max_items=MAX_OPENING_KEYS, max_item=64)
+        pairs = [decode(item, max_parts=2) for item in items]
+    except ValueError:
+        raise BadSyncState from None
+    if end != len(raw) or any(len(p) != 2 or len(p[0]) != 8 or len(p[1]) != 32 for p in pairs):
+        raise BadSyncState
+    return [(int.from_bytes(p[0], "big"), p[1]) for p in pairs]
 
 
 def _clock(raw: bytes) -> Hlc:

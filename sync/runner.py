@@ -5,7 +5,7 @@
     share(replica, "Tenants", "sam", Role.WRITER, now)    # member.add + a welcome for sam
     unshare(replica, "Tenants", "sam", now)               # member.remove, rotating the key
     push_folder(replica, path) / pull_folder(replica, path)
-    serve(load_replica, host, port, on_listening) / connect(replica, host, port)
+    (direct sessions: ``sync/session.py``)
 
 Rules and reasons:
 - Local edits are captured (``sync.local.capture``) before anything is received, so a remote
@@ -14,9 +14,16 @@ Rules and reasons:
   resulting record change and the new segment state are written in one vault transaction.
   A failure (or a crash) before commit leaves the vault and its stored state as before, and
   the process exits without the in-memory changes.
-- A bundle carrying a new op by someone removed from the segment (a change without effect:
-  after their cutoff or dated after their removal) is refused as a whole (``RemovedMember``)
-  instead of being logged silently: the person syncing should know.
+- An op without effect (a removed member's late edit) is logged, as the protocol says, and
+  counted (``Received.voided``) so the person syncing is told; it is never refused, because a
+  member who took it before hearing of the removal forwards it, and refusing it would refuse
+  every later bundle from that member (issue 11, item 3).
+- A bundle carrying an op signed by a halted key is kept, not taken, until a person verifies
+  again (spec §2.3); a welcome is taken by ``sync/welcomes.py`` under its own rules.
+- Sharing needs a verified peer; removing a member (or taking someone else's removal) queues
+  a welcome with the new key for every remaining member who is a verified peer, since bundles
+  are never sealed under a key older than the latest removal
+  (``MembershipLog.epoch_known_to``).
 - A segment deleted on this device (``kith segment delete``) is never captured (that would
   send a delete for every record) and received changes for it are logged but not applied.
 - Nothing is sent to a peer whose key changed (halted), nor for a segment they are not a
@@ -26,12 +33,11 @@ Rules and reasons:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sync import bundle, local, outbox
-from sync.bodies import Role
+from sync import bundle, local, outbox, welcomes
+from sync.bodies import KeyRotate, MemberRemove, Role, parse_membership
 from sync.changes import changes_for
 from sync.errors import (
     BadBundle,
@@ -40,19 +46,18 @@ from sync.errors import (
     NotShared,
     OpTooLarge,
     PeerKeyChanged,
-    RemovedMember,
-    SessionFailed,
     UnknownPeer,
+    UnverifiedPeer,
 )
-from sync.ops import MEMBERSHIP_KINDS, parse
+from sync.ops import MEMBERSHIP_KINDS, Kind, Op, parse, sealed_epoch
 from sync.peers import Peer
 from sync.pipeline import receive_ops
 from sync.replica import Replica
 from sync.state import SegmentState
 from sync.transports import folder as folder_transport
-from sync.transports import tcp
-from sync.welcome import is_welcome, make_welcome, open_welcome
-from vault.errors import KithError
+from sync.welcomes import Received
+
+__all__ = ["Received"]
 
 
 def now_ms() -> int:
@@ -60,37 +65,26 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-@dataclass
-class Received:
-    """What taking one bundle or welcome did."""
-
-    kind: str
-    applied: bool = False
-    segment: bytes | None = None
-    accepted: int = 0
-    replayed: int = 0
-    forks: list[str] = field(default_factory=list)
-    error: KithError | None = None
-    step: str = ""
-    retryable: bool = False
-
-
 # -- receiving ----------------------------------------------------------------------------------
 
 
 def receive(replica: Replica, data: bytes, now: int) -> Received:
     """Take one bundle or welcome through every check, then apply it in one transaction."""
-    if is_welcome(data):
-        return _welcome(replica, data)
     try:
         opened = bundle.open_bundle(data, replica.state.bundle_keys())
     except (BadBundle, BundleTooLarge) as exc:
+        if isinstance(exc, BadBundle) and exc.detail != bundle.DAMAGED:
+            got = welcomes.take(replica, data)  # no key's hint matched: perhaps a welcome
+            if got.error is None or not isinstance(got.error, BadBundle):
+                return got
         step = "size limits" if isinstance(exc, BundleTooLarge) else "bundle decryption"
         return Received("bundle", error=exc, step=step)
     state = replica.state.segments[opened.segment]
-    if _from_removed_member(state, opened.ops):
-        return Received("bundle", segment=state.segment, error=RemovedMember(),
-                        step="membership and role")
+    if _from_halted_key(replica, opened.ops):
+        # kept: once a person verifies the new number, the next pull takes it
+        return Received("bundle", segment=state.segment, error=PeerKeyChanged(),
+                        step="membership and role", retryable=True)
+    was_member = replica.me.signing_public in state.membership.members()
     outcome = receive_ops(state, opened.ops, replica.me, now)
     if not outcome.applied:
         first = outcome.rejections[0]
@@ -103,69 +97,105 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
         if _held_here(replica, state.segment):  # a segment deleted here keeps only its log
             shredded = local.apply(replica, state, changes_for(state, outcome.touched))
         replica.dirty.add(state.segment)
-        for author in {op.author for op in outcome.accepted} - {replica.me.signing_public}:
-            replica.status.heard[author.hex()] = now
-            _drop_welcomes(replica, author, state.segment)  # they have joined: welcome done
+        for op in outcome.accepted:
+            if op.author != replica.me.signing_public:
+                replica.status.heard[op.author.hex()] = now
+                _note_epoch_held(replica, state, op)
+        if any(op.kind is Kind.MEMBER_REMOVE for op in outcome.accepted):
+            _pass_new_key_on(replica, state)
         replica.save()
     if shredded:
         replica.vault.live_store.vacuum()
     replica.vault.drop_indexes()
+    removed_by, removed_from = _membership_news(replica, state, was_member)
     return Received(
         "bundle", True, state.segment, len(outcome.accepted), outcome.replayed,
         [replica.label_of(author) for author, _ in outcome.forks],
+        voided=sum(1 for op in outcome.accepted if not state.has_effect(op)),
+        removed_by=removed_by, removed_from=removed_from,
     )
 
 
-def _from_removed_member(state: SegmentState, wires: list[bytes]) -> bool:
-    """Whether a new op in ``wires`` is by a former member and would have no effect."""
-    members = state.membership.members()
+def _membership_news(
+    replica: Replica, state: SegmentState, was_member: bool
+) -> tuple[str | None, str | None]:
+    """(remover, segment name) if this bundle removed this device (told once); also clears a
+    removal once this device is a member again."""
+    me = replica.me.signing_public
+    if me in state.membership.members():
+        if replica.status.removed.pop(state.segment.hex(), None) is not None:
+            replica.save()  # added back: capture and send again
+        return None, None
+    if not was_member or state.segment.hex() in replica.status.removed:
+        return None, None
+    removed_by = replica.label_of(_remover(state, me))
+    replica.status.removed[state.segment.hex()] = removed_by
+    replica.save()
+    name = state.segment.hex()[:12]
+    if _held_here(replica, state.segment):
+        name = replica.vault.segments.by_id(state.segment).name
+    return removed_by, name
+
+
+def _from_halted_key(replica: Replica, wires: list[bytes]) -> bool:
+    """Whether an op in ``wires`` is by a key whose label is halted (spec §2.3).
+
+    Only the author is looked at (no seq, no clock): nothing else in an op may be used
+    before its signature is checked (§4.1).
+    """
+    halted = {bytes.fromhex(k) for k in replica.status.halted_keys}
+    halted |= {p.signing_public for p in replica.peers.peers.values() if p.halted}
+    if not halted:
+        return False
     for raw in wires:
         try:
-            op = parse(raw)
+            if parse(raw).author in halted:
+                return True
         except (MalformedOp, OpTooLarge):
             return False  # the pipeline reports it
-        if op.author in members or not state.membership.is_known(op.author):
-            continue
-        chain = state.chain(op.author)
-        if op.seq <= chain.head and chain.ids[op.seq - 1] == op.op_id:
-            continue  # a replay of something already held
-        needed = Role.ADMIN if op.kind in MEMBERSHIP_KINDS else Role.WRITER
-        if not state.membership.allows(op.author, op.seq, op.stamp, needed):
-            return True
     return False
 
 
-def _welcome(replica: Replica, data: bytes) -> Received:
-    try:
-        welcome = open_welcome(replica.me, data)
-    except BadBundle as exc:
-        return Received("welcome", error=exc, step="welcome decryption")
-    peer = replica.peer_by_key(welcome.sender)
-    if peer is None or peer.halted:
-        error: KithError = UnknownPeer() if peer is None else PeerKeyChanged()
-        # kept for later: the person may add or re-verify the peer, then pull again
-        return Received("welcome", error=error, step="peer check", retryable=True)
-    state = replica.state.segments.get(welcome.segment)
-    if state is None:
-        state = SegmentState(welcome.segment, welcome.founder)
-        replica.state.segments[welcome.segment] = state
-    elif state.founder != welcome.founder:
-        return Received("welcome", error=BadBundle(), step="welcome check")
-    for epoch, key in welcome.keys:
-        state.add_key(epoch, key)
-    with replica.vault.live_store.transaction():
-        replica.store.ensure_segment(welcome.segment, _free_name(replica, welcome.name, peer))
-        replica.dirty.add(welcome.segment)
-        replica.save()
-    return Received("welcome", True, welcome.segment)
+def _note_epoch_held(replica: Replica, state: SegmentState, op: Op) -> None:
+    """An op by a peer shows which key they hold: their pending welcome may be done."""
+    if op.kind in MEMBERSHIP_KINDS:
+        body = parse_membership(op.kind, op.body)
+        epoch = body.epoch if isinstance(body, (MemberRemove, KeyRotate)) else -1
+    else:
+        epoch = sealed_epoch(op)[0]
+    if epoch >= 0:
+        welcomes.drop_if_held(replica, op.author, state, epoch)
 
 
-def _free_name(replica: Replica, name: str, peer: Peer) -> str:
-    taken = {s.name.casefold() for s in replica.vault.segments.all()}
-    for candidate in (name, f"{name} ({peer.label})"):
-        if candidate.casefold() not in taken and len(candidate) <= 64:
-            return candidate
-    return f"{name[:40]} {time.time_ns() % 10**8}"
+def _pass_new_key_on(replica: Replica, state: SegmentState) -> None:
+    """After learning of a removal, owe a welcome with every key held to each remaining member
+    who is a verified peer here: bundles are sealed under the new epoch (§9), and a member who
+    is not the remover's peer could otherwise never get the key to open them."""
+    if replica.me.signing_public not in state.membership.members() or not _held_here(
+        replica, state.segment
+    ):
+        return
+    floor = state.membership.removal_floor()[1]
+    if not state.keys.get(floor):
+        return
+    name = replica.vault.segments.by_id(state.segment).name
+    for peer in replica.peers.peers.values():  # replaces an older pending welcome, if any
+        key = peer.signing_public
+        if key in state.membership.members() and key != replica.me.signing_public and (
+            peer.verified and not peer.halted
+        ):
+            welcomes.queue(replica, key, peer.box_public, state, name)
+
+
+def _remover(state: SegmentState, member: bytes) -> bytes:
+    """The author of the effective removal of ``member`` (the latest one)."""
+    for admin_op in reversed(state.membership.ops):
+        body = admin_op.body
+        if isinstance(body, MemberRemove) and body.member == member and (
+            state.membership.is_effective(admin_op.stamp.op_id)
+        ):
+            return admin_op.author
+    return state.founder
 
 
 # -- local changes and membership ---------------------------------------------------------------
@@ -180,17 +210,22 @@ def capture_all(replica: Replica, now: int) -> int:
     """Capture local edits in every shared segment that still exists here."""
     sent = 0
     for segment_id, state in sorted(replica.state.segments.items()):
+        if segment_id.hex() in replica.status.removed:
+            continue  # an admin's signed notice said this device was removed
         if _held_here(replica, segment_id):  # never turn a deleted segment into deletes
             sent += local.capture(replica, state, now)
     return sent
 
 
 def _peer(replica: Replica, label: str) -> Peer:
+    """The peer ``label``, which must be verified and not halted (spec §2.2, §2.3)."""
     peer = replica.peers.peers.get(label)
     if peer is None:
         raise UnknownPeer
     if peer.halted:
         raise PeerKeyChanged
+    if not peer.verified:
+        raise UnverifiedPeer()
     return peer
 
 
@@ -205,14 +240,7 @@ def share(replica: Replica, name: str, label: str, role: Role, now: int) -> Segm
         replica.state.segments[found.id] = state
         local.capture(replica, state, now)
     replica.writer.add_member(state, peer, role, now)
-    welcome = make_welcome(
-        replica.me, peer.signing_public, peer.box_public, found.id, state.founder, found.name,
-        [(e, k) for e in sorted(state.keys) for k in state.keys[e]],
-    )
-    _drop_welcomes(replica, peer.signing_public, found.id)
-    replica.status.welcomes.append(
-        {"peer": peer.signing_public.hex(), "segment": found.id.hex(), "data": welcome.hex()}
-    )
+    welcomes.queue(replica, peer.signing_public, peer.box_public, state, found.name)
     replica.dirty.add(found.id)
     replica.save()
     return state
@@ -228,18 +256,18 @@ def unshare(replica: Replica, name: str, label: str, now: int) -> SegmentState:
     if state is None or peer.signing_public not in state.membership.members():
         raise NotShared
     capture_all(replica, now)
-    replica.writer.remove_member(state, peer.signing_public, now)
-    _drop_welcomes(replica, peer.signing_public, found.id)
+    removal = replica.writer.remove_member(state, peer.signing_public, now)
+    welcomes.drop(replica, peer.signing_public, found.id)
+    if peer.verified and not peer.halted:  # tell them, with the signed op as proof
+        welcomes.queue_notice(replica, peer.signing_public, peer.box_public, state, removal.wire)
+    for other in replica.peers.peers.values():  # the new key reaches stale members (§9.1)
+        if other.signing_public in state.membership.members() and other.verified and (
+            not other.halted and other.signing_public != replica.me.signing_public
+        ):
+            welcomes.queue(replica, other.signing_public, other.box_public, state, found.name)
     replica.dirty.add(found.id)
     replica.save()
     return state
-
-
-def _drop_welcomes(replica: Replica, peer: bytes, segment: bytes) -> None:
-    replica.status.welcomes = [
-        w for w in replica.status.welcomes
-        if (w["peer"], w["segment"]) != (peer.hex(), segment.hex())
-    ]
 
 
 def _halted_member(replica: Replica, state: SegmentState) -> bool:
@@ -286,6 +314,24 @@ class FolderReport:
     taken: list[Received] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unopened: int = 0
+    ignored: int = 0
+
+
+MAX_KEPT = 1024
+"""Files kept for a later pull, per folder: beyond it the oldest are dropped, so junk that
+looks like a bundle cannot make every pull re-read an unbounded folder."""
+
+
+def _kept(got: Received) -> bool:
+    """Whether a file may still be taken later (kept), rather than taken or dropped now."""
+    if got.applied:
+        return False
+    if got.retryable:
+        return True
+    return (
+        got.kind == "bundle" and isinstance(got.error, BadBundle)
+        and got.error.detail != bundle.DAMAGED
+    )
 
 
 def push_folder(replica: Replica, path: Path) -> FolderReport:
@@ -298,7 +344,9 @@ def push_folder(replica: Replica, path: Path) -> FolderReport:
     mine: list[str] = []  # our own files: never taken back
     try:
         for segment_id, state in sorted(replica.state.segments.items()):
-            if replica.me.signing_public not in state.membership.members():
+            if replica.me.signing_public not in state.membership.members() or (
+                segment_id.hex() in replica.status.removed
+            ):
                 continue
             if _halted_member(replica, state):
                 report.skipped.append(segment_id.hex())
@@ -309,7 +357,7 @@ def push_folder(replica: Replica, path: Path) -> FolderReport:
                 report.written += 1
             written[segment_id.hex()] = {a.hex(): s for a, s in state.vector().items()}
         for item in replica.status.welcomes:
-            marker = f"welcome:{item['peer']}:{item['segment']}"
+            marker = f"welcome:{item['peer']}:{item['segment']}:{item.get('epoch', '0')}"
             if marker not in written:
                 mine.append(folder_transport.write(path, bytes.fromhex(item["data"])))
                 written[marker] = {}
@@ -328,9 +376,12 @@ def push_folder(replica: Replica, path: Path) -> FolderReport:
 def pull_folder(replica: Replica, path: Path) -> FolderReport:
     """Take every complete file in ``path`` not taken before (in as many passes as needed).
 
-    A file that does not open is kept for the next pull (it may be for a segment whose key
-    arrives later, or for someone else); a file refused for any other lasting reason is
-    marked taken, so it is reported once.
+    Each file is taken once or dropped once (``status.processed``): a file that is not a Kith
+    file or is too large is dropped after an 8-byte peek (``ignored``); a welcome for someone
+    else, a bundle for a segment held here that fails to open (damaged), and a bundle refused
+    for a lasting reason are dropped and reported once. Only what may open or pass later is
+    kept for the next pull: a bundle no key here opens yet (a key may arrive), and a retryable
+    refusal; at most ``MAX_KEPT`` files per folder are kept, the oldest dropped first.
     """
     now = now_ms()
     capture_all(replica, now)
@@ -338,23 +389,37 @@ def pull_folder(replica: Replica, path: Path) -> FolderReport:
     report = FolderReport()
     key = str(path.resolve())
     processed = set(replica.status.processed.get(key, []))
-    pending = [n for n in folder_transport.complete(path) if n not in processed]
+    pending: list[str] = []
+    for name in folder_transport.complete(path):
+        if name in processed:
+            continue
+        why = folder_transport.peek(path, name)
+        if why is None:
+            pending.append(name)
+        elif why != folder_transport.GONE:
+            processed.add(name)
+            report.ignored += 1
     last: dict[str, Received] = {}
     progress = True
     while pending and progress:
         progress = False
         for name in list(pending):
             data = folder_transport.read(path, name)
-            if data is None:
-                pending.remove(name)
+            got = receive(replica, data, now) if data is not None else None
+            del data  # one file in memory at a time
+            if got is not None and _kept(got):
+                last[name] = got
                 continue
-            got = receive(replica, data, now)
-            last[name] = got
-            if got.applied or (not got.retryable and not isinstance(got.error, BadBundle)):
-                processed.add(name)
-                pending.remove(name)
+            processed.add(name)
+            pending.remove(name)
+            if got is not None and (got.applied or got.error is not None) and not (
+                got.kind == "welcome" and isinstance(got.error, BadBundle)  # someone else's
+            ):
                 report.taken.append(got)
-                progress = progress or got.applied
+            progress = progress or (got is not None and got.applied)
+    for name in pending[:-MAX_KEPT] if len(pending) > MAX_KEPT else []:
+        processed.add(name)
+        pending.remove(name)
     for name in pending:  # kept for the next pull: report why, once
         got = last[name]
         if isinstance(got.error, BadBundle):
@@ -364,139 +429,3 @@ def pull_folder(replica: Replica, path: Path) -> FolderReport:
     replica.status.processed[key] = sorted(processed)
     replica.save()
     return report
-
-
-# -- direct (TCP) -------------------------------------------------------------------------------
-
-
-@dataclass
-class SessionReport:
-    """What one direct session did."""
-
-    peer: str = ""
-    sent: int = 0
-    taken: list[Received] = field(default_factory=list)
-
-
-def _authorize(replica: Replica, keys: tcp.PeerKeys, label: str | None) -> Peer:
-    if label is not None:
-        add_peer(replica, label, keys.signing_public, keys.box_public)
-    peer = replica.peer_by_key(keys.signing_public)
-    if peer is None:
-        raise UnknownPeer
-    if peer.halted or peer.box_public != keys.box_public:
-        raise PeerKeyChanged
-    return peer
-
-
-def _shared_with(replica: Replica, peer: Peer) -> list[SegmentState]:
-    mine = replica.me.signing_public
-    return [
-        s for _, s in sorted(replica.state.segments.items())
-        if peer.signing_public in s.membership.members() and mine in s.membership.members()
-    ]
-
-
-def _send_intro(replica: Replica, conn: tcp.Conn, peer: Peer) -> None:
-    for item in replica.status.welcomes:
-        if item["peer"] == peer.signing_public.hex():
-            conn.send(tcp.WELCOME, bytes.fromhex(item["data"]))
-    for state in _shared_with(replica, peer):
-        key = state.key_for(replica.status.vector_of(state.segment, peer.signing_public))
-        conn.send(tcp.VECTOR, bundle.seal(key, [], state.vector()))
-
-
-def _send_bundles(replica: Replica, conn: tcp.Conn, peer: Peer, report: SessionReport) -> None:
-    for state in _shared_with(replica, peer):
-        theirs = replica.status.vector_of(state.segment, peer.signing_public)
-        for data in outbox.bundles_for(state, theirs):
-            conn.send(tcp.BUNDLE, data)
-            report.sent += 1
-
-
-def _read_turn(replica: Replica, conn: tcp.Conn, peer: Peer, report: SessionReport) -> None:
-    """Read frames until END: welcomes, vectors and bundles, each taken as it comes."""
-    now = now_ms()
-    while True:
-        kind, payload = conn.recv()
-        if kind == tcp.END:
-            return
-        if kind in (tcp.WELCOME, tcp.BUNDLE):
-            report.taken.append(receive(replica, payload, now))
-        elif kind == tcp.VECTOR:
-            _take_vector(replica, payload, peer)
-        else:
-            raise SessionFailed("(unexpected frame)")
-
-
-def _take_vector(replica: Replica, payload: bytes, peer: Peer) -> None:
-    try:
-        opened = bundle.open_bundle(payload, replica.state.bundle_keys())
-    except (BadBundle, BundleTooLarge):
-        return  # a segment we do not hold (yet): the welcome comes first next time
-    state = replica.state.segments[opened.segment]
-    if opened.ops or peer.signing_public not in state.membership.members():
-        return
-    replica.status.set_vector(opened.segment, peer.signing_public, opened.sender_vector)
-    _drop_welcomes(replica, peer.signing_public, opened.segment)
-
-
-def _session(replica: Replica, conn: tcp.Conn, *, client: bool, label: str | None) -> SessionReport:
-    capture_all(replica, now_ms())
-    keys = tcp.handshake(conn, replica.me, client=client)
-    peer = _authorize(replica, keys, label)
-    report = SessionReport(peer=peer.label)
-    if client:
-        _send_intro(replica, conn, peer)
-        conn.send(tcp.END)
-        _read_turn(replica, conn, peer, report)
-        _send_bundles(replica, conn, peer, report)
-        conn.send(tcp.END)
-        conn.expect(tcp.END)
-    else:
-        _read_turn(replica, conn, peer, report)
-        _send_intro(replica, conn, peer)
-        _send_bundles(replica, conn, peer, report)
-        conn.send(tcp.END)
-        _read_turn(replica, conn, peer, report)
-        conn.send(tcp.END)
-    replica.status.heard[peer.signing_public.hex()] = now_ms()
-    for state in _shared_with(replica, peer):
-        replica.status.set_vector(state.segment, peer.signing_public, state.vector())
-    replica.save()
-    return report
-
-
-def connect(replica: Replica, host: str, port: int, label: str | None = None) -> SessionReport:
-    """One session with the device serving at ``host:port``."""
-    conn = tcp.dial(host, port)
-    try:
-        return _session(replica, conn, client=True, label=label)
-    finally:
-        conn.close()
-
-
-def serve(
-    load: Callable[[], Replica], host: str, port: int, on_listening: Callable[[int], None],
-    *, forever: bool = False, on_session: Callable[[SessionReport], None] | None = None,
-) -> None:
-    """Accept sessions at ``host:port``: one, or until interrupted with ``forever``.
-
-    The replica is loaded afresh for each session (``load``): other ``kith`` processes may
-    have changed the vault and its op log while this one waited.
-    """
-    server = tcp.listen(host, port)
-    try:
-        on_listening(int(server.getsockname()[1]))
-        while True:
-            conn = tcp.accept(server)
-            try:
-                report = _session(load(), conn, client=False, label=None)
-            finally:
-                conn.close()
-            if on_session is not None:
-                on_session(report)
-            if not forever:
-                return
-    finally:
-        server.close()

@@ -77,6 +77,7 @@ class SegmentState:
         self.merge = MergeState()
         self.keys: dict[int, list[bytes]] = {}
         self.key_sources: dict[bytes, bytes] = {}
+        self.opening_keys: list[tuple[int, bytes]] = []
 
     # -- chains and vectors ---------------------------------------------------------------------
 
@@ -117,12 +118,32 @@ class SegmentState:
         if source is not None:
             self.key_sources[source] = key
 
+    def add_opening_key(self, epoch: int, key: bytes) -> bool:
+        """Remember a key from a welcome: it may open bundles, and is trusted for nothing else.
+
+        A welcome's keys are the sender's word, not an admin's signed share: a member (or a
+        removed one) could name any key. Such a key only helps open a bundle and op bodies
+        (whose ops are checked one by one: signature, role, chain); nothing is ever sealed
+        under it, only under keys learned from admin-signed shares (``add_key``). Returns
+        whether the key was new.
+        """
+        if (epoch, key) in self.opening_keys or key in self.keys.get(epoch, []):
+            return False
+        self.opening_keys.append((epoch, key))
+        return True
+
     def bundle_keys(self) -> list[SegmentKey]:
         """Every key a bundle for this segment may be sealed under, newest epoch first."""
-        return [
+        trusted = [
             SegmentKey(self.segment, epoch, key)
             for epoch in sorted(self.keys, reverse=True)
             for key in reversed(self.keys[epoch])
+        ]
+        held = {(k.epoch, k.key) for k in trusted}
+        return trusted + [
+            SegmentKey(self.segment, epoch, key)
+            for epoch, key in sorted(self.opening_keys, reverse=True)
+            if (epoch, key) not in held
         ]
 
     def key_for(self, theirs: vv.Vector) -> SegmentKey:
@@ -157,6 +178,12 @@ class SegmentState:
         ):
             return None
         return self.merge.apply(op.stamp, entry.content)
+
+    def has_effect(self, op: Op) -> bool:
+        """Whether an op in the log takes effect (its author held the role at its date)."""
+        if op.kind in MEMBERSHIP_KINDS:
+            return self.membership.is_effective(op.op_id)
+        return self.membership.allows(op.author, op.seq, op.stamp, Role.WRITER)
 
     def rebuild(self) -> set[bytes]:
         """Re-fold membership and merge from the log; returns the records whose state changed."""

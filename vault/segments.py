@@ -253,6 +253,8 @@ class SegmentRepository:
                 self.records.remove_from_segment(record_id, segment.id)
             count = self.records.shred(shredded, vacuum=False)
             self.store.execute("DELETE FROM segment_keys WHERE segment_id = ?", (segment.id,))
+            # what sync last saw of it: never left to look like "every record was deleted"
+            self.store.execute("DELETE FROM sync_seen WHERE segment_id = ?", (segment.id,))
             self.store.execute(
                 "DELETE FROM segments WHERE id = ? AND kind = 'shared'", (segment.id,)
             )

@@ -11,7 +11,9 @@ Rules and reasons:
   that fails (a full shared folder: the CLI reports ``DiskFull``) removes its temporary file.
 - Names are 32 random hex digits plus ``.kith``: they reveal nothing (no segment, sender,
   order or time), and two writers never collide.
-- A file larger than the bundle limit is never read into memory.
+- A file is read whole only after its first bytes show a Kith magic and its size is within
+  the bundle limit (``peek``): junk, a file from another tool or a huge file costs one small
+  read, never its size in memory (issue 11, item 8).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import secrets
 from pathlib import Path
 
-from sync.bundle import MAX_BUNDLE_BYTES
+from sync.bundle import MAGIC, MAX_BUNDLE_BYTES
 
 SUFFIX = ".kith"
 
@@ -52,12 +54,33 @@ def complete(folder: Path) -> list[str]:
     )
 
 
-def read(folder: Path, name: str) -> bytes | None:
-    """The bytes of one file, or None if it vanished or is over the size limit."""
+GONE = "gone"
+NOT_KITH = "not a Kith sync file"
+TOO_LARGE = "over the 64 MiB limit"
+
+
+def peek(folder: Path, name: str) -> str | None:
+    """Why a file must not be read (``GONE``, ``NOT_KITH``, ``TOO_LARGE``), or None if it may.
+
+    Reads at most 8 bytes.
+    """
     path = folder / name
     try:
         if path.stat().st_size > MAX_BUNDLE_BYTES:
-            return None
-        return path.read_bytes()
-    except FileNotFoundError:
+            return TOO_LARGE
+        with open(path, "rb") as handle:
+            head = handle.read(len(MAGIC))
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return GONE
+    return None if head == MAGIC else NOT_KITH  # a welcome looks like a bundle
+
+
+def read(folder: Path, name: str) -> bytes | None:
+    """The bytes of one file that ``peek`` allowed, or None if it vanished or grew too large."""
+    path = folder / name
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BUNDLE_BYTES + 1)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
         return None
+    return data if len(data) <= MAX_BUNDLE_BYTES else None

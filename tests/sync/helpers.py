@@ -94,14 +94,23 @@ def group(*names: str, role: Role = Role.WRITER) -> list[Device]:
     return devices
 
 
+def welcome(sender: Device, to: Device, segment: bytes = SEGMENT) -> None:
+    """Phase 2's welcome to a current member, faked: ``sender``'s keys as opening keys."""
+    for epoch, keys in sender.seg(segment).keys.items():
+        for key in keys:
+            to.seg(segment).add_opening_key(epoch, key)
+
+
 def sync_all(devices: list[Device], segment: bytes = SEGMENT, rounds: int = 4) -> None:
-    """Full pairwise exchange until nothing is left to send."""
+    """Full pairwise exchange until nothing is left to send (welcomes to current members)."""
     for _ in range(rounds):
         moved = False
         for a in devices:
             for b in devices:
                 if a is b:
                     continue
+                if b.pub in a.seg(segment).membership.members():
+                    welcome(a, b, segment)
                 for data in a.bundles_for(b, segment):
                     outcome = b.receive(data)
                     moved = moved or bool(outcome.accepted)

@@ -49,14 +49,23 @@ def make_org(root: Path, name: str, passphrase_file: Path) -> Org:
     return Org(name, kith)
 
 
-def pair(root: Path, passphrase_file: Path, *others: str, role: str = "writer") -> list[Org]:
-    """alice shares ``Tenants`` (one contact) with ``bob`` and every name in ``others``."""
+def pair(
+    root: Path, passphrase_file: Path, *others: str, role: str = "writer", everyone: bool = False
+) -> list[Org]:
+    """alice shares ``Tenants`` (one contact) with ``bob`` and every name in ``others``.
+
+    Every pair of (alice, other) adds and verifies the other (the people compared safety
+    numbers); with ``everyone``, every pair of organizers is paired and verified.
+    """
     orgs = [make_org(root, n, passphrase_file) for n in ("alice", "bob", *others)]
     alice = orgs[0]
     codes = {o.name: o.code() for o in orgs}
-    for org in orgs[1:]:
-        ok(alice.kith("peer", "add", org.name, codes[org.name]))
-        ok(org.kith("peer", "add", "alice", codes["alice"]))
+    for a in orgs:
+        for b in orgs:
+            if a is b or (not everyone and alice not in (a, b)):
+                continue
+            ok(a.kith("peer", "add", b.name, codes[b.name]))
+            ok(a.kith("peer", "verify", b.name, "--yes"))
     ok(alice.kith("segment", "create", "Tenants"))
     cid = ok(
         alice.kith("add", "--name", CONTACT, "--email", EMAIL, "--note", NOTE)

@@ -118,6 +118,7 @@ def test_a_welcome_waits_until_its_sender_is_a_known_peer(
         tmp_path, "bob", passphrase_file
     )
     ok(alice.kith("peer", "add", "bob", bob.code()))
+    ok(alice.kith("peer", "verify", "bob", "--yes"))
     ok(alice.kith("segment", "create", "Tenants"))
     cid = ok(alice.kith("add", "--name", CONTACT)).stdout.strip()
     ok(alice.kith("segment", "add", "Tenants", cid))
@@ -128,12 +129,13 @@ def test_a_welcome_waits_until_its_sender_is_a_known_peer(
     assert "add them first" in early.stderr and "kept for the next pull" in early.stderr
     assert bob.contacts() == []
     ok(bob.kith("peer", "add", "alice", alice.code()))
+    ok(bob.kith("peer", "verify", "alice", "--yes"))
     ok(bob.kith("sync", "pull", usb))
     assert [c["name"] for c in bob.contacts()] == [CONTACT]
     assert "Tenants" in ok(bob.kith("segment", "list")).stdout
     text = ok(bob.kith("sync", "status")).stdout
     assert "Tenants" in text and "alice" in text and "admin" in text
-    assert "unverified" in ok(bob.kith("peer", "list")).stdout
+    assert "verified" in ok(bob.kith("peer", "list")).stdout
 
 
 def test_deleting_a_shared_segment_here_deletes_nothing_elsewhere(

@@ -179,7 +179,7 @@ def sync_state_keys(org: Org) -> dict[int, list[bytes]]:
         return dict(state.keys)
 
 
-def test_removed_peer_cannot_read_new_writes_and_its_bundle_is_refused(
+def test_removed_peer_cannot_read_new_writes_and_its_later_changes_have_no_effect(
     tmp_path: Path, passphrase_file: Path
 ) -> None:
     alice, bob, carol = pair(tmp_path, passphrase_file, "carol")
@@ -193,16 +193,16 @@ def test_removed_peer_cannot_read_new_writes_and_its_bundle_is_refused(
     ok(alice.kith("segment", "add", "Tenants", new))
     proc_ok(kith_proc(alice, "sync", "push", str(usb)))
     pulled = proc_ok(kith_proc(carol, "sync", "pull", str(usb)))
-    assert b"segment key you do not hold" in pulled.stderr  # kept, nothing applied
+    assert b"could not be opened" in pulled.stderr  # sealed under the new epoch: kept
     proc_ok(kith_proc(bob, "sync", "pull", str(usb)))
     assert {c["name"] for c in bob.contacts()} == {CONTACT, "Qmkafterremoval1"}
     assert [c["name"] for c in carol.contacts()] == [CONTACT]
     assert 1 in sync_state_keys(bob) and 1 not in sync_state_keys(carol)
-    # carol, unaware, keeps writing: her bundle is refused as a whole
+    # carol was told (alice's signed removal, in a notice), so her edits are no longer sent;
+    # a late edit forwarded by someone else is logged without effect (test_sync_trust, item 3)
+    assert b"you were removed from Tenants by alice" in pulled.stderr
     cid = str(carol.contacts()[0]["id"])
     ok(carol.kith("edit", cid[:12], "--org", "Qmkcarolwrites"))
-    proc_ok(kith_proc(carol, "sync", "push", str(usb)))
-    refused = kith_proc(alice, "sync", "pull", str(usb))
-    assert refused.returncode == 6
-    assert b"removed from the segment" in refused.stderr
+    assert b"wrote 0 file(s)" in proc_ok(kith_proc(carol, "sync", "push", str(usb))).stderr
+    proc_ok(kith_proc(alice, "sync", "pull", str(usb)))
     assert all(c["org"] == "" for c in alice.contacts())

@@ -27,8 +27,8 @@ def test_every_error_has_a_one_line_message_an_exit_code_and_a_retry_flag() -> N
             assert cls.exit_code == 6, cls
         elif issubclass(cls, NotFound):  # phase 2: UnknownPeer
             assert cls.exit_code == 4, cls
-        elif cls is errors.SessionFailed:  # phase 2: a broken TCP session
-            assert cls.exit_code == 7, cls
+        elif cls is errors.SessionFailed:  # a broken TCP session: "other error", retry
+            assert cls.exit_code == 1, cls
         else:
             assert issubclass(cls, InvalidInput) and cls.exit_code == 5, cls
 
@@ -40,3 +40,8 @@ def test_only_not_yet_errors_are_retryable() -> None:
 
 def test_the_pipeline_rejection_union_names_real_classes() -> None:
     assert set(errors.SyncRejection.__args__) <= set(classes())  # type: ignore[attr-defined]
+
+
+def test_every_exit_code_is_in_the_0_to_6_contract() -> None:
+    """README: 0 ok, 1 other, 2 usage, 3 cannot unlock, 4 not found, 5 invalid, 6 integrity."""
+    assert {c.exit_code for c in classes()} <= set(range(7))

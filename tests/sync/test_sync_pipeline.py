@@ -239,10 +239,10 @@ def test_removed_member_cannot_read_new_writes_and_their_later_ops_do_nothing() 
     outcome = ana.receive(seal(cai, [late.wire]))
     assert outcome.applied and outcome.accepted == [late] and outcome.touched == set()
     assert snapshot(ana.seg())[R1].fields == {"name": b"before removal"}
-    # whatever reaches cai, the new content stays sealed under a key cai never got
+    # whatever reaches cai is sealed under a key cai never got (never under an older epoch)
     for data in ana.bundles_for(cai):
         got = cai.receive(data)
-        assert not got.applied and isinstance(got.rejections[0].error, KeyUnavailable)
+        assert not got.applied and isinstance(got.rejections[0].error, BadBundle)
     assert R2 not in cai.seg().merge.records
 
 

@@ -138,6 +138,8 @@ def test_welcome_is_for_one_recipient_only() -> None:
     for i in (len(data) - 1, 12, 9):
         with pytest.raises(BadBundle):
             open_welcome(bob, data[:i] + bytes([data[i] ^ 1]) + data[i + 1 :])
+    # it looks like a small bundle: same magic, a bundle's size (issue 11)
+    assert data[:8] == b"KITHSYN1" and len(data) == 4178
     # a welcome re-addressed (sealed to eve's box but naming bob) is refused
     wrong = make_welcome(alice, bob.signing_public, eve.box_public, bytes(16),
                          alice.signing_public, "Tenants", [])

@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from sync import report as sync_report
-from sync import runner
+from sync import runner, session
 from sync.bodies import Role
 from sync.errors import UnknownPeer
 from sync.replica import SEGMENT_PREFIX, Replica
@@ -207,20 +207,28 @@ def sync_group() -> None:
     """Sync shared segments through a folder or directly."""
 
 
-def _report(taken: list[runner.Received]) -> None:
-    """Print refusals; raise the first lasting one after the summary."""
+def _report(taken: list[runner.Received], *, raise_lasting: bool = True) -> None:
+    """Print refusals; raise the first lasting one after the summary (unless told not to)."""
     applied = sum(1 for t in taken if t.applied)
     refused = [t for t in taken if t.error is not None]
     for item in refused:
         assert item.error is not None
         click.echo(f"refused a {item.kind} at {item.step}: {item.error.message}", err=True)
+    voided = sum(t.voided for t in taken)
+    if voided:
+        click.echo(f"{voided} change(s) by someone removed, or without the role, were logged "
+                   "without effect", err=True)
+    for by, name in sorted({(t.removed_by, t.removed_from or "a shared segment")
+                            for t in taken if t.removed_by is not None}):
+        click.echo(f"you were removed from {safe(name)} by {safe(by)}: its later changes will "
+                   "not reach you, and yours are no longer sent", err=True)
     forks = sorted({f for t in taken for f in t.forks})
     for name in forks:
         click.echo(f"warning: {safe(name)} signed two histories: their changes are on hold",
                    err=True)
     click.echo(f"took {applied} file(s), refused {len(refused)}", err=True)
     lasting = [t.error for t in refused if t.error is not None and not t.retryable]
-    if lasting:
+    if lasting and raise_lasting:
         raise lasting[0]
 
 
@@ -244,6 +252,9 @@ def pull(kith: KithContext, folder: Path) -> None:
     """Take new files from FOLDER (files for others, or incomplete, are left alone)."""
     replica = Replica(kith.unlock())
     report = runner.pull_folder(replica, folder)
+    if report.ignored:
+        click.echo(f"{report.ignored} file(s) are not Kith sync files or are over 64 MiB: "
+                   "ignored from now on", err=True)
     if report.unopened:
         click.echo(f"{report.unopened} file(s) could not be opened (for a segment you do not "
                    "hold, damaged, or not readable yet): kept for the next pull", err=True)
@@ -271,12 +282,15 @@ def serve(kith: KithContext, listen: str, forever: bool) -> None:
         click.echo(f"listening on {host}:{bound}")
         sys.stdout.flush()
 
-    def done(report: runner.SessionReport) -> None:
+    def done(report: session.SessionReport) -> None:
         click.echo(f"synced with {safe(report.peer)}: sent {report.sent} bundle(s)", err=True)
-        _report(report.taken)
+        _report(report.taken, raise_lasting=not forever)
 
-    runner.serve(lambda: Replica(vault), host, port, listening, forever=forever,
-                 on_session=done)
+    def failed(error: KithError) -> None:  # --forever: report it, keep serving
+        click.echo(f"a session failed: {error.message}", err=True)
+
+    session.serve(lambda: Replica(vault), host, port, listening, forever=forever,
+                  on_session=done, on_failure=failed)
 
 
 @sync_group.command(name="connect")
@@ -287,7 +301,7 @@ def connect(kith: KithContext, address: str, label: str | None) -> None:
     """Connect to a peer running `kith sync serve`, and sync with it."""
     host, port = _host_port(address)
     replica = Replica(kith.unlock())
-    report = runner.connect(replica, host, port, label)
+    report = session.connect(replica, host, port, label)
     click.echo(f"synced with {safe(report.peer)}: sent {report.sent} bundle(s)", err=True)
     _report(report.taken)
 
