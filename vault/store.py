@@ -11,7 +11,8 @@ Rules and reasons (DESIGN §2):
 - Every library error is mapped here: a database that will not decrypt or whose pages fail their
   HMAC is an ``IntegrityError`` (the key came from a header that unwrapped correctly, so the file
   itself is damaged); ``database is locked`` is ``VaultBusy``; ``database or disk is full``
-  (SQLITE_FULL) and a disk I/O error caused by it are ``DiskFull``, never "tampered".
+  (SQLITE_FULL) is ``DiskFull``, never "tampered" (a full disk met while creating the
+  journal also comes back as SQLITE_FULL: tests/faults/test_disk_full.py, slack 0).
 - ``transaction()`` nests with savepoints: the outermost block commits or leaves no trace.
   SQLite itself rolls a transaction back after SQLITE_FULL or an I/O error, so the rollback
   here is skipped when none is active and never hides the first error (it used to surface as
