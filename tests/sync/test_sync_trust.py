@@ -465,3 +465,24 @@ def test_item6_a_stale_member_who_is_not_the_removers_peer_gets_the_new_key_from
     assert names(carol) == {CONTACT, "Qmkafterdave"}
     ok(dave.kith("sync", "pull", f2))
     assert "Qmkafterdave" not in names(dave)
+
+
+def test_a_removed_member_added_back_reads_and_writes_again(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, carol, usb = group(tmp_path, passphrase_file)
+    ok(alice.kith("segment", "unshare", "Tenants", "carol"))
+    new = ok(alice.kith("add", "--name", "Qmkwhileaway")).stdout.strip()
+    ok(alice.kith("segment", "add", "Tenants", new))
+    ok(alice.kith("sync", "push", usb))
+    assert "you were removed" in ok(carol.kith("sync", "pull", usb)).stderr
+    assert "Qmkwhileaway" not in names(carol)
+    ok(alice.kith("segment", "share", "Tenants", "carol"))
+    ok(alice.kith("sync", "push", usb))
+    ok(carol.kith("sync", "pull", usb))
+    assert "Qmkwhileaway" in names(carol)
+    ok(carol.kith("edit", contact_id(carol, CONTACT)[:12], "--org", "Qmkback"))
+    ok(carol.kith("sync", "push", usb))
+    for org in (alice, bob):
+        ok(org.kith("sync", "pull", usb))
+        assert {c["name"]: c["org"] for c in org.contacts()}[CONTACT] == "Qmkback"
