@@ -89,7 +89,8 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
     if not outcome.applied:
         first = outcome.rejections[0]
         return Received("bundle", segment=state.segment, error=first.error,
-                        step=first.step.value, retryable=outcome.retryable)
+                        step=first.step.value, retryable=outcome.retryable,
+                        sender_vector=opened.sender_vector)
     if outcome.latest is not None:
         replica.state.clock.observe(outcome.latest, now)
     with replica.vault.live_store.transaction():
@@ -112,7 +113,7 @@ def receive(replica: Replica, data: bytes, now: int) -> Received:
         "bundle", True, state.segment, len(outcome.accepted), outcome.replayed,
         [replica.label_of(author) for author, _ in outcome.forks],
         voided=sum(1 for op in outcome.accepted if not state.has_effect(op)),
-        removed_by=removed_by, removed_from=removed_from,
+        removed_by=removed_by, removed_from=removed_from, sender_vector=opened.sender_vector,
     )
 
 
@@ -322,6 +323,29 @@ MAX_KEPT = 1024
 looks like a bundle cannot make every pull re-read an unbounded folder."""
 
 
+def _lower_written(replica: Replica, folder: str, got: Received | None) -> None:
+    """A reader's bundle shows what it held: never believe the folder gave it more.
+
+    ``folders`` records what this device wrote to a folder, so a push sends only the rest;
+    but a file can be lost, damaged or refused on the way. Each bundle carries its sender's
+    vector, so when one shows an author's ops this device wrote there are not held by its
+    sender, the record is lowered to match and the next push sends them again (issue 11,
+    item 3: a refused bundle never advances what is recorded). Costs duplicates at most.
+    """
+    if got is None or got.segment is None or got.sender_vector is None:
+        return
+    written = replica.status.folders.get(folder, {}).get(got.segment.hex())
+    if not written:
+        return
+    for author, seq in list(written.items()):
+        held = got.sender_vector.get(bytes.fromhex(author), 0)
+        if held < seq:
+            if held:
+                written[author] = held
+            else:
+                del written[author]
+
+
 def _kept(got: Received) -> bool:
     """Whether a file may still be taken later (kept), rather than taken or dropped now."""
     if got.applied:
@@ -407,6 +431,7 @@ def pull_folder(replica: Replica, path: Path) -> FolderReport:
             data = folder_transport.read(path, name)
             got = receive(replica, data, now) if data is not None else None
             del data  # one file in memory at a time
+            _lower_written(replica, key, got)
             if got is not None and _kept(got):
                 last[name] = got
                 continue

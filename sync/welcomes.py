@@ -61,6 +61,7 @@ class Received:
     voided: int = 0
     removed_by: str | None = None
     removed_from: str | None = None
+    sender_vector: dict[bytes, int] | None = None
 
     def __post_init__(self) -> None:
         # an error keeps only its class and detail: never the frames (and the file's bytes)

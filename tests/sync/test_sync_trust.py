@@ -465,3 +465,50 @@ def test_item6_a_stale_member_who_is_not_the_removers_peer_gets_the_new_key_from
     assert names(carol) == {CONTACT, "Qmkafterdave"}
     ok(dave.kith("sync", "pull", f2))
     assert "Qmkafterdave" not in names(dave)
+
+
+def test_a_removed_member_added_back_reads_and_writes_again(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    alice, bob, carol, usb = group(tmp_path, passphrase_file)
+    ok(alice.kith("segment", "unshare", "Tenants", "carol"))
+    new = ok(alice.kith("add", "--name", "Qmkwhileaway")).stdout.strip()
+    ok(alice.kith("segment", "add", "Tenants", new))
+    ok(alice.kith("sync", "push", usb))
+    assert "you were removed" in ok(carol.kith("sync", "pull", usb)).stderr
+    assert "Qmkwhileaway" not in names(carol)
+    ok(alice.kith("segment", "share", "Tenants", "carol"))
+    ok(alice.kith("sync", "push", usb))
+    ok(carol.kith("sync", "pull", usb))
+    assert "Qmkwhileaway" in names(carol)
+    ok(carol.kith("edit", contact_id(carol, CONTACT)[:12], "--org", "Qmkback"))
+    ok(carol.kith("sync", "push", usb))
+    for org in (alice, bob):
+        ok(org.kith("sync", "pull", usb))
+        assert {c["name"]: c["org"] for c in org.contacts()}[CONTACT] == "Qmkback"
+
+
+def test_item3_a_bundle_refused_in_a_folder_is_sent_again_once_a_reader_shows_it_lacks_it(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    """What a folder was written never counts as what its readers hold: a reader's own bundle
+    shows what it lacks, and the writer sends that again."""
+    alice, bob, _carol, _usb = group(tmp_path, passphrase_file)
+    ok(alice.kith("edit", contact_id(alice, CONTACT)[:12], "--org", "Qmkresent"))
+    f2 = tmp_path / "f2"
+    ok(alice.kith("sync", "push", str(f2)))
+    with Vault.open(alice.vault_dir, PASSPHRASE) as vault:
+        keys = Replica(vault).state.bundle_keys()
+    for path in f2.iterdir():  # the carrier damages alice's bundle
+        data = bytearray(path.read_bytes())
+        with contextlib.suppress(bundle.BadBundle):
+            bundle.open_bundle(bytes(data), keys)
+            data[-5] ^= 1
+            path.write_bytes(bytes(data))
+    assert bob.kith("sync", "pull", str(f2)).exit_code == 6  # refused once, dropped
+    ok(bob.kith("edit", contact_id(bob, EXTRA[0])[:12], "--org", "Qmkbobnote"))
+    ok(bob.kith("sync", "push", str(f2)))  # bob's bundle carries what bob holds
+    ok(alice.kith("sync", "pull", str(f2)))
+    ok(alice.kith("sync", "push", str(f2)))  # alice sends again what bob showed he lacks
+    ok(bob.kith("sync", "pull", str(f2)))
+    assert {c["name"]: c["org"] for c in bob.contacts()}[CONTACT] == "Qmkresent"
