@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vault import activity_index as _activity
-from vault import header, schema, segments
+from vault import header, leftovers, schema, segments
 from vault.contacts import ContactRepository
 from vault.crypto import aead, kdf
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
@@ -134,6 +134,7 @@ class Vault:
         if not is_vault(directory):
             raise NoVault
         hdr, vmk = header.unlock(directory, secret)
+        leftovers.sweep(directory)  # issue 12: a killed backup's snapshot is old state
         return cls(directory, hdr, vmk)
 
     def lock(self) -> None:

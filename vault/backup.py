@@ -9,9 +9,11 @@ What a backup holds is described in ``vault/backup_manifest.py``; how age is wri
 reasons:
 
 - Consistent snapshot: the database is copied with ``VACUUM INTO`` (one read transaction; see
-  ``Store.snapshot``) into a 0600 temp file inside the vault folder, ciphertext only, removed
-  afterwards. The device identity is created before the snapshot so the snapshot holds the key
-  that signs its manifest. Counts come from the snapshot itself, never from the live database.
+  ``Store.snapshot``) into a 0600 temp file inside the vault folder, ciphertext only,
+  overwritten and removed afterwards; the shared folder lock marks it in use, and a killed
+  backup's snapshot is overwritten and removed at the next unlock (``vault/leftovers.py``).
+  The device identity is created before the snapshot so the snapshot holds the key that signs
+  its manifest. Counts come from the snapshot itself, never from the live database.
   The header copies are read as on disk: they change only when the passphrase does, and any
   copy unwraps the same vault key.
 - Written atomically and never over another file: a temp file next to the destination, fsync,
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vault import backup_manifest as bm
-from vault import blind_index
+from vault import blind_index, folder_lock, leftovers
 from vault import header as vault_header
 from vault.api import APP_VERSION, Vault
 from vault.backup_restore import (
@@ -70,7 +72,7 @@ from vault.identity import DeviceIdentity
 
 RECOVERY_SETTING = "backup.recovery_recipient"
 NAME = re.compile(r"kith-([0-9a-f]{8})-([0-9]{6})\.age")
-SNAPSHOT_PREFIX = ".kith-backup-snapshot-"
+SNAPSHOT_PREFIX = leftovers.SNAPSHOT_PREFIX
 SCRATCH_PREFIX = ".kith-backup-"
 STALE_SECONDS = 24 * 3600
 
@@ -132,17 +134,19 @@ def create(
             raise InvalidInput("The folder for --out does not exist.")
         elif out.exists():
             raise BackupExists
-        _remove_stale(vault.path, f"{SNAPSHOT_PREFIX}*.db")
+        leftovers.sweep(vault.path)  # snapshots of killed backups (issue 12)
         _remove_stale(dest, f"{SCRATCH_PREFIX}*.tmp")
         signer = vault.identity  # before the snapshot: the snapshot must hold the signing key
         snapshot = vault.path / f"{SNAPSHOT_PREFIX}{os.urandom(8).hex()}.db"
         scratch = dest / f"{SCRATCH_PREFIX}{os.urandom(8).hex()}.tmp"
-        try:
-            manifest = _write(vault, signer, snapshot, scratch, checked, passphrase, progress)
-            final = _place(scratch, out, vault if into_directory else None)
-        finally:
-            snapshot.unlink(missing_ok=True)
-            scratch.unlink(missing_ok=True)
+        # The shared lock tells an unlock in another process that this snapshot is in use.
+        with folder_lock.in_use(vault.path):
+            try:
+                manifest = _write(vault, signer, snapshot, scratch, checked, passphrase, progress)
+                final = _place(scratch, out, vault if into_directory else None)
+            finally:
+                leftovers.destroy(snapshot)
+                scratch.unlink(missing_ok=True)
         pruned = _prune(dest, _name_tag(vault), keep) if keep else []
         size = final.stat().st_size
     except OSError as error:

@@ -37,6 +37,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from vault import folder_lock
 from vault.crypto import aead, kdf
 from vault.encoding import enc
 from vault.errors import CannotUnlock, IntegrityError
@@ -204,5 +205,6 @@ def fsync_directory(directory: Path) -> None:
 def write(directory: Path, header: Header) -> None:
     """Write both copies atomically, primary first."""
     data = header.to_bytes()
-    write_atomic(directory / HEADER_NAME, data)
-    write_atomic(directory / BACKUP_NAME, data)
+    with folder_lock.in_use(directory):  # the temp files are ours: no unlock sweeps them
+        write_atomic(directory / HEADER_NAME, data)
+        write_atomic(directory / BACKUP_NAME, data)
