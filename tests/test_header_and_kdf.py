@@ -62,12 +62,20 @@ def test_out_of_range_parameters_are_refused_before_argon2(
     for name in (header.HEADER_NAME, header.BACKUP_NAME):
         (vault_dir / name).write_bytes(bytes(data))
 
-    def must_not_run(*_args: object, **_kw: object) -> bytes:
-        raise AssertionError("Argon2 ran on out-of-range parameters")
+    real = kdf.hash_secret_raw
+    memory: list[int] = []
 
-    monkeypatch.setattr(kdf, "hash_secret_raw", must_not_run)
+    def only_in_range(**kw: int) -> bytes:
+        memory.append(kw["memory_cost"])
+        if kw["memory_cost"] > kdf.READ_MAX_MEMORY_KIB:
+            raise AssertionError("Argon2 ran on out-of-range parameters")
+        return bytes(real(**kw))
+
+    monkeypatch.setattr(kdf, "hash_secret_raw", only_in_range)
     with pytest.raises(CannotUnlock):
         Vault.open(vault_dir, PASSPHRASE)
+    # Issue 12: one decoy run (fixed parameters) instead, so the refusal takes the usual time.
+    assert memory == [header.DECOY_PARAMS.memory_kib]
 
 
 def test_files_are_private_and_atomic(vault_dir: Path) -> None:

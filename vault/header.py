@@ -21,7 +21,8 @@ Rules and reasons:
   wrap, under ``enc("kith/header/1", bytes 0..55)``: a header whose parameters, salt or id were
   changed fails to unwrap, so parameters cannot be downgraded without the passphrase.
 - The parameters are bounds-checked before Argon2 runs (``kdf.check_readable``).
-- A wrong passphrase and a damaged header raise the same ``CannotUnlock``: no oracle.
+- A wrong passphrase and a damaged header raise the same ``CannotUnlock`` after the same
+  work (one Argon2id run, ``spend_one_run``): no oracle, by answer or by time.
 - The trailing bytes must be zero: a header is either exactly what Kith wrote or refused.
 - Writes are atomic (temp file in the same directory, fsync, rename, fsync the directory), first
   ``vault.hdr`` then ``vault.hdr.bak``, so at every instant at least one complete copy exists.
@@ -165,15 +166,50 @@ def unlock(directory: Path, passphrase: bytes) -> tuple[Header, bytes]:
     """Unwrap the VMK from the primary copy, or from the backup copy if they differ.
 
     The backup copy exists for media damage or a crash between the two writes; both copies are
-    tried only when they differ, so a wrong passphrase costs one Argon2 run.
+    tried only when they differ, so a wrong passphrase costs one Argon2 run. When no copy
+    parses, one decoy run (``spend_one_run``) is made before ``CannotUnlock``, so a damaged
+    header takes as long as a wrong passphrase (issue 12: no timing oracle).
     """
-    for data in read_copies(directory):
+    copies = read_copies(directory)
+    ran = False
+    for data in copies:
         try:
             header = parse(data)
+        except CannotUnlock:
+            continue
+        ran = True
+        try:
             return header, unwrap(header, passphrase)
         except CannotUnlock:
             continue
+    if not ran:
+        spend_one_run(copies[0] if copies else b"", passphrase)
     raise CannotUnlock
+
+
+# The decoy run when a header's parameters cannot be read or are out of range: where calibration
+# starts (DESIGN §3), so it costs about what unlocking a default vault costs on a typical machine.
+DECOY_PARAMS = kdf.START
+_COST = struct.Struct(">III16s")  # memory, passes, lanes, salt at byte 11
+
+
+def spend_one_run(data: bytes, passphrase: bytes) -> None:
+    """Run Argon2id once for a copy that did not parse, and discard the result.
+
+    With the copy's own parameters and salt if they can be read and are in range (so the time
+    matches what this vault's unlock costs), else with ``DECOY_PARAMS``: parameters out of range
+    are never run (a tampered header must not choose the work).
+    """
+    params, salt = DECOY_PARAMS, bytes(kdf.SALT_BYTES)
+    if len(data) >= 11 + _COST.size:
+        mem, passes, lanes, found = _COST.unpack_from(data, 11)
+        candidate = kdf.KdfParams(mem, passes, lanes)
+        try:
+            kdf.check_readable(candidate)
+            params, salt = candidate, found
+        except CannotUnlock:
+            pass
+    kdf.argon2id(passphrase, salt, params)
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
