@@ -32,6 +32,7 @@ from vault.identity import DeviceIdentity, load_or_create
 from vault.interactions import InteractionRepository
 from vault.keyring import Keyring, sqlcipher_key
 from vault.preferences import PreferenceRepository
+from vault.private_dirs import make_private_dir
 from vault.records import RecordStore
 from vault.relationships import RelationshipRepository
 from vault.retention import Outcome, Plan, Retention
@@ -114,7 +115,7 @@ class Vault:
         if params is None:
             params, _ = kdf.calibrate()
         kdf.check_creatable(params, allow_weak=allow_weak)
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dir(directory)  # missing parents 0700 too, whatever the umask
         if any(directory.iterdir()):
             raise VaultExists("(the folder is not empty)")
         os.chmod(directory, stat.S_IRWXU)

@@ -69,6 +69,7 @@ from vault.errors import (
     RecoveryKeyExists,
 )
 from vault.identity import DeviceIdentity
+from vault.private_dirs import make_private_dir
 
 RECOVERY_SETTING = "backup.recovery_recipient"
 NAME = re.compile(r"kith-([0-9a-f]{8})-([0-9]{6})\.age")
@@ -129,7 +130,7 @@ def create(
         raise InvalidInput("Write backups outside the vault folder.")
     try:
         if into_directory:
-            dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dir(dest)
         elif not dest.is_dir():
             raise InvalidInput("The folder for --out does not exist.")
         elif out.exists():
