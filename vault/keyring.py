@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from vault.crypto import aead, kdf
 from vault.encoding import enc
+from vault.errors import IntegrityError
 
 
 def sqlcipher_key(vmk: bytes, vault_id: bytes) -> bytes:
@@ -69,3 +70,15 @@ class Keyring:
         """Drop every key reference (lock)."""
         self._lwk = None
         self._segment_keys.clear()
+
+    def check_segment_key(self, segment_id: bytes, epoch: int, wrapped: bytes) -> None:
+        """Open a stored segment key afresh (never from the cache): ``kith check`` (issue 12).
+
+        ``IntegrityError`` if it fails to open, or opens to another key than the one in use.
+        """
+        key = aead.decrypt(
+            self.lwk, wrapped, enc("kith/segment-key/1", self.vault_id, segment_id, epoch)
+        )
+        cached = self._segment_keys.get((segment_id, epoch))
+        if cached is not None and cached != key:
+            raise IntegrityError("(a segment key changed while the vault was open)")
