@@ -37,7 +37,7 @@ def verify(store: Store, keyring: Keyring, records: RecordStore) -> dict[str, in
     counts: dict[str, int] = {}
     for segment_id, sealed in store.execute("SELECT id, name_sealed FROM segments"):
         keyring.open_local(segments.NAME_PURPOSE, bytes(segment_id), bytes(sealed))
-        counts["segments"] = counts.get("segments", 0) + 1
+        counts["segment"] = counts.get("segment", 0) + 1
     keys: dict[tuple[bytes, int], bytes] = {}
     for segment_id, epoch, wrapped in store.execute(
         "SELECT segment_id, epoch, wrapped_key FROM segment_keys"
@@ -55,7 +55,7 @@ def verify(store: Store, keyring: Keyring, records: RecordStore) -> dict[str, in
         aead.decrypt(keys[where], bytes(wrapped), cdk_ad(*where, bytes(record_id)))
     for (record_type,) in store.execute("SELECT DISTINCT type FROM records ORDER BY type"):
         counts[str(record_type)] = sum(1 for _ in records.iter_type(str(record_type)))
-    counts["sync items"] = _sync(store, SyncStore(store, keyring))
+    counts["sync item"] = _sync(store, SyncStore(store, keyring))
     if store.one("SELECT 1 FROM identity WHERE id = 1") is not None:
         identity.load_or_create(store, keyring)
         counts["identity"] = 1

@@ -114,5 +114,5 @@ def check(kith: KithContext) -> None:
     device identity; any damage exits 6.
     """
     counts = kith.unlock().check_all()
-    opened = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in counts.items())
+    opened = ", ".join(f"{count} {kind.replace('_', ' ')}(s)" for kind, count in counts.items())
     click.echo(f"Vault intact: every page verified; opened {opened}.", err=True)
