@@ -29,6 +29,7 @@ from tui.commands import (
 )
 from tui.context import KithContext, default_vault_dir
 from tui.passphrase import PassphraseSource
+from tui.process_guard import harden
 from vault.errors import KithError
 
 
@@ -148,5 +149,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """Console-script wrapper."""
+    """Console-script wrapper: harden the process first (no core dumps), then run."""
+    harden()
     sys.exit(main())

@@ -2,7 +2,9 @@
 
 Rules and reasons (DESIGN §2):
 - Raw-key mode: the 32-byte key comes from the VMK through HKDF, so SQLCipher's own PBKDF2 is
-  skipped (the passphrase was already stretched by Argon2id once, in the header).
+  skipped (the passphrase was already stretched by Argon2id once, in the header). The key is
+  given through ``sqlite3_key`` from a buffer zeroed right after, never as SQL text
+  (``_set_raw_key``).
 - ``cipher_compatibility=4``, ``cipher_memory_security=ON`` (SQLCipher wipes and locks its key
   memory), ``cipher_log_level=NONE``; ``temp_store=MEMORY`` (no temp files with page data),
   ``secure_delete=ON`` (freed pages are zeroed), ``auto_vacuum=FULL`` (freed pages are returned
@@ -48,6 +50,31 @@ def _map_error(error: Exception) -> KithError:
     return KithError("database error")
 
 
+_HEX = b"0123456789abcdef"
+
+
+def _set_raw_key(conn: Any, raw_key: bytes) -> None:
+    """Key ``conn`` in raw-key mode without the key ever being part of a Python ``str``.
+
+    ``PRAGMA key = "x'..'"`` built the key's hex into a SQL string that the driver's statement
+    cache (and SQLite's copy of the statement's text) kept alive for the connection's whole life
+    (issue 12: it was found in a core dump). Instead the key spec ``x'<hex>'`` is written digit by
+    digit into one ``bytearray`` (no intermediate hex string), handed to ``sqlite3_key`` through
+    the driver's ``set_key``, which copies it into SQLCipher's own memory, and zeroed at once.
+    """
+    spec = bytearray(2 * len(raw_key) + 3)  # sized once: growing it would leave old copies
+    try:
+        spec[0:2] = b"x'"
+        for i, byte in enumerate(raw_key):
+            spec[2 + 2 * i] = _HEX[byte >> 4]
+            spec[3 + 2 * i] = _HEX[byte & 0x0F]
+        spec[-1] = 0x27  # the closing quote
+        conn.set_key(spec)
+    finally:
+        for i in range(len(spec)):
+            spec[i] = 0
+
+
 class Store:
     """One open, keyed SQLCipher connection with the settings above."""
 
@@ -72,7 +99,7 @@ class Store:
 
     def _configure(self, raw_key: bytes) -> None:
         conn = self._conn
-        conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
+        _set_raw_key(conn, raw_key)
         for pragma in (
             "PRAGMA cipher_compatibility = 4",
             "PRAGMA cipher_memory_security = ON",

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from tui import process_guard
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json
@@ -72,6 +73,7 @@ def passwd(kith: KithContext, new_passphrase_file: str | None) -> None:
 def info(kith: KithContext, as_json: bool) -> None:
     """Show the vault's id, format, KDF parameters and counts (no secrets)."""
     facts = kith.unlock().info()
+    facts["process"] = process_guard.status().to_json()  # issue 12: core dumps off?
     if as_json:
         emit_json(facts)
         return
@@ -87,6 +89,9 @@ def info(kith: KithContext, as_json: bool) -> None:
     click.echo(f"region    {facts['region']}")
     for name, count in facts["counts"].items():
         click.echo(f"{name:<9} {count}")
+    process = facts["process"]
+    traceable = {False: "no", True: "yes", None: "unknown"}[process["dumpable"]]
+    click.echo(f"process   core dumps {process['core_dumps']}, debuggable by the user: {traceable}")
 
 
 @click.command(name="burn")
