@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import add, run_json
+from tests.cli_helpers import add, files, run_json
 from tests.conftest import PASSPHRASE, Kith
 from vault.api import Vault
 from vault.outreach.outbox import Outbox
@@ -128,3 +128,12 @@ def test_a_flipped_byte_in_any_sealed_value_fails_check(
     assert result.exit_code == 6, (kind, result.stderr)
     assert result.stderr.startswith("kith: Integrity check failed")
     assert result.stderr.count("\n") == 1
+
+
+def test_check_writes_nothing_and_creates_no_identity(kith: Kith) -> None:
+    add(kith, "--name", "Ana Lima")
+    before = files(kith.vault_dir)
+    result = kith("check")
+    assert result.exit_code == 0, result.stderr
+    assert "identity" not in result.stderr  # none existed, and check did not make one
+    assert files(kith.vault_dir) == before
