@@ -39,7 +39,8 @@ with. Third-party errors are mapped to these where they enter the package, so no
     |   `-- UnsafeParameters (5)
     `-- IntegrityError (6)     every AEAD or signature failure, and a damaged database
         +-- BadBackup (6)
-        `-- NoMatchingKey (6)  a backup no given key or passphrase opens
+        +-- NoMatchingKey (6)  a backup no given key or passphrase opens
+        `-- RolledBack (6)     vault.db older than its header (format 2)
 """
 
 from __future__ import annotations
@@ -227,3 +228,10 @@ class BackupIOError(KithError):
 
 class TransportFailed(KithError):
     """Could not reach the mail server or SMS gateway; nothing more was sent (run send again to resume)."""  # noqa: E501
+
+
+# -- storage format 2 (issue 12) ------------------------------------------------------------------
+
+
+class RolledBack(IntegrityError):
+    """The vault database is older than its header (an old copy was put back?): refusing to open it."""  # noqa: E501

@@ -1,4 +1,4 @@
-"""The vault header: the only place the vault master key (VMK) exists, wrapped.
+"""The format-1 vault header (read for the upgrade to format 2; see ``vault/header_v2.py``).
 
 Layout of ``vault.hdr`` (and its copy ``vault.hdr.bak``), 4096 bytes, big-endian::
 
@@ -138,7 +138,11 @@ def wrap(
 
 def unwrap(header: Header, passphrase: bytes) -> bytes:
     """The VMK, or ``CannotUnlock`` (wrong passphrase and tampering are indistinguishable)."""
-    kek = kdf.argon2id(passphrase, header.salt, header.params)
+    return unwrap_with_kek(header, kdf.argon2id(passphrase, header.salt, header.params))
+
+
+def unwrap_with_kek(header: Header, kek: bytes) -> bytes:
+    """``unwrap`` with the Argon2id output already computed (the format-2 upgrade reuses it)."""
     sealed = bytes([aead.SUITE_XCHACHA20_POLY1305]) + header.nonce + header.wrapped_vmk
     try:
         return aead.decrypt(kek, sealed, _ad(header.fixed_bytes()))
