@@ -26,6 +26,7 @@ Rules and reasons:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -160,13 +161,18 @@ class CommitGuard:
         if new_root is not None:
             self.root = new_root
             self._crash("commit-before-final")
-            self.finalize()
+            # The data is committed: a failure here (the lock busy for 10 s, a full disk) must
+            # not look like a failed delete. The old root then stays until ``close`` or the
+            # next unlock, which finalize again (docs/threat-model.md, "one crash").
+            with contextlib.suppress(KithError, OSError):
+                self.finalize()
 
     def rolled_back(self) -> None:
         self._new_root = None
         self.tree.dirty.clear()
-        self.tree.counter = -1  # force a reload of the committed table
-        self.refresh()
+        self.tree.counter = -1  # force a reload of the committed table at the next use
+        with contextlib.suppress(KithError, OSError):  # never hide why the transaction failed
+            self.refresh()
 
     def close(self) -> None:
         """At lock: leave the header accepting only the current counter."""

@@ -163,11 +163,22 @@ def version_of(data: bytes) -> int:
     return int.from_bytes(data[8:10], "big")
 
 
-def wrap(vmk: bytes, kek: bytes, params: kdf.KdfParams, salt: bytes, vault_id: bytes) -> Header:
-    """A header (without state yet) holding ``vmk`` wrapped under ``kek``."""
+def wrap(
+    vmk: bytes,
+    kek: bytes,
+    params: kdf.KdfParams,
+    salt: bytes,
+    vault_id: bytes,
+    *,
+    nonce: bytes | None = None,
+) -> Header:
+    """A header (without state yet) holding ``vmk`` wrapped under ``kek``.
+
+    ``nonce`` exists only for golden-vector tests.
+    """
     if len(vmk) != 32 or len(vault_id) != ID_BYTES or len(salt) != kdf.SALT_BYTES:
         raise ValueError("bad key, id or salt size")
-    nonce = os.urandom(aead.NONCE_BYTES)
+    nonce = os.urandom(aead.NONCE_BYTES) if nonce is None else nonce
     draft = Header(params, salt, vault_id, nonce, b"")
     wrapped = aead.raw_xchacha_encrypt(kek, nonce, vmk, _wrap_ad(draft))
     return replace(draft, wrapped_vmk=wrapped)
@@ -186,11 +197,13 @@ def state_key(vmk: bytes, vault_id: bytes) -> bytes:
     return kdf.hkdf_sha256(vmk, "kith/header-state", vault_id)
 
 
-def with_state(hdr: Header, hsk: bytes, state: KeyState) -> Header:
-    """``hdr`` with ``state`` sealed under ``hsk`` (fresh nonce)."""
+def with_state(
+    hdr: Header, hsk: bytes, state: KeyState, *, nonce: bytes | None = None
+) -> Header:
+    """``hdr`` with ``state`` sealed under ``hsk`` (fresh nonce; ``nonce`` for golden tests)."""
     if not (0 <= state.lo <= state.hi <= MAX_COUNTER and state.hi - state.lo <= 1):
         raise ValueError("bad counters")
-    nonce = os.urandom(aead.NONCE_BYTES)
+    nonce = os.urandom(aead.NONCE_BYTES) if nonce is None else nonce
     sealed = aead.raw_xchacha_encrypt(hsk, nonce, state.to_bytes(), _state_ad(hdr))
     return replace(hdr, state_nonce=nonce, sealed_state=sealed)
 
