@@ -53,7 +53,9 @@ def test_an_old_header_and_the_old_passphrase_open_nothing_current(tmp_path: Pat
     # The saved old header, put back as both copies, with the old passphrase:
     for name in ("vault.hdr", "vault.hdr.bak"):
         (vault_dir / name).write_bytes(old_header)
-    assert _run(env, OLD, "list").returncode == 3
+    refused = _run(env, OLD, "list")
+    assert refused.returncode == 6  # the header does not belong to this database
+    assert b"Ana" not in refused.stdout + refused.stderr
     # ...and directly: the old VMK does not key the current database.
     hdr = header_v2.parse(old_header)
     vmk = header_v2.unwrap(hdr, kdf.argon2id(PASSPHRASE.encode(), hdr.salt, hdr.params))

@@ -92,6 +92,7 @@ def unlock(directory: Path, secret: bytes) -> Opened:
         return keks[(salt, params)]
 
     on_disk = _copies(directory)
+    unwrapped = False
     for data in dict.fromkeys(on_disk.values()):
         try:
             version = header_v2.version_of(data)
@@ -109,6 +110,7 @@ def unlock(directory: Path, secret: bytes) -> Opened:
                 continue
         except CannotUnlock:
             continue
+        unwrapped = True
         store = _open_database(directory, vmk, vault_id, notices)
         if store is None:
             continue  # a header for a database that never became current (see the rules)
@@ -122,6 +124,12 @@ def unlock(directory: Path, secret: bytes) -> Opened:
         if len(set(on_disk.values())) > 1 or len(on_disk) < 2:
             notices.append(REPAIRED)
         return _open_v2(directory, hdr, vmk, store, notices)
+    if unwrapped and len(set(on_disk.values())) == 1:
+        # The passphrase is right but the database does not open under that key: the file is
+        # damaged, or is not the one this header was written for (both cases exit 6). When the
+        # copies differ, the copy it opened is the stale half of an interrupted passphrase
+        # change: that passphrase no longer applies (CannotUnlock, as for any wrong one).
+        raise IntegrityError("(the vault database does not match its header)")
     raise CannotUnlock
 
 

@@ -3,10 +3,10 @@
 Rules and reasons (DESIGN §2):
 - Raw-key mode: the 32-byte key comes from the VMK through HKDF, so SQLCipher's own PBKDF2 is
   skipped (the passphrase was already stretched by Argon2id once, in the header).
-- ``cipher_compatibility=4``, ``cipher_memory_security=ON`` (SQLCipher wipes and locks its key
-  memory), ``cipher_log_level=NONE``; ``temp_store=MEMORY`` (no temp files with page data),
-  ``secure_delete=ON`` (freed pages are zeroed), ``auto_vacuum=FULL`` (freed pages are returned
-  to the OS), ``journal_mode=DELETE`` (WAL would keep old page versions around).
+- ``cipher_compatibility=4``, ``cipher_memory_security=OFF`` (decided and measured: see
+  ``MEMORY_SECURITY``), ``cipher_log_level=NONE``; ``temp_store=MEMORY`` (no temp files with
+  page data), ``secure_delete=ON`` (freed pages are zeroed), ``auto_vacuum=FULL`` (freed
+  pages are returned to the OS), ``journal_mode=DELETE`` (WAL would keep old page versions around).
 - ``cipher_version`` is checked at every open: a 3.x library would silently use weaker defaults.
 - Every library error is mapped here: a database that will not decrypt or whose pages fail their
   HMAC is an ``IntegrityError`` (the key came from a header that unwrapped correctly, so the file
@@ -28,6 +28,10 @@ import sqlcipher3
 from vault.errors import IntegrityError, KithError
 
 DB_NAME = "vault.db"
+# OFF by decision (issue 12 §3, docs/threat-model.md "Memory"): ON makes SQLCipher mlock and wipe
+# every SQLite allocation, about 2.5x slower, while the plaintext lives in Python memory anyway.
+# SQLCipher cannot switch it off again in a process once on. bench/bench_memory_security.py.
+MEMORY_SECURITY = "OFF"
 MIN_CIPHER_MAJOR = 4
 BUSY_TIMEOUT_MS = 10_000
 
@@ -105,7 +109,7 @@ class Store:
         conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
         for pragma in (
             "PRAGMA cipher_compatibility = 4",
-            "PRAGMA cipher_memory_security = ON",
+            f"PRAGMA cipher_memory_security = {MEMORY_SECURITY}",
             "PRAGMA cipher_log_level = NONE",
         ):
             conn.execute(pragma).fetchall()
