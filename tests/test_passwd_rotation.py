@@ -110,3 +110,22 @@ def test_burn_overwrites_every_header_like_file(tmp_path: Path) -> None:
     assert run_kith_process("burn", "--yes", env=env).returncode == 0
     assert not vault_dir.exists()
     assert b"KITHVLT" not in alias.read_bytes()
+
+
+def test_a_process_left_on_the_old_file_cannot_clobber_the_new_key(vault_dir: Path) -> None:
+    """Another Kith process changed the passphrase: this one's writes are refused, and its
+    header state (under the old vault key) is never written over the new header."""
+    from vault.api import Vault
+    from vault.errors import VaultReplaced
+    from vault.model import ContactDraft
+
+    first = Vault.create(vault_dir, PASSPHRASE, params=kdf.TEST_PARAMS, allow_weak=True)
+    first.contacts.add(ContactDraft(name="Ana"))
+    second = Vault.open(vault_dir, PASSPHRASE)
+    second.change_passphrase(PASSPHRASE, NEW_TEXT, allow_weak=True)
+    second.lock()
+    with pytest.raises(VaultReplaced):
+        first.contacts.add(ContactDraft(name="Lost"))
+    first.lock()
+    with Vault.open(vault_dir, NEW_TEXT) as reopened:
+        assert [c.name for c in reopened.contacts.all()] == ["Ana"]

@@ -32,10 +32,10 @@ from pathlib import Path
 
 from vault import header_v2
 from vault.crypto import aead
-from vault.errors import IntegrityError, KithError, RolledBack
+from vault.errors import IntegrityError, KithError, RolledBack, VaultReplaced
 from vault.header import BACKUP_NAME, HEADER_NAME
 from vault.keytree import KeyTree, open_table, seal_table
-from vault.store import Store
+from vault.store import DB_NAME, Store
 
 
 def read_counter(store: Store) -> tuple[int, bytes] | None:
@@ -100,12 +100,25 @@ class CommitGuard:
         self.pending = False  # the header accepts two counters (finalize at lock)
         self._new_root: bytes | None = None
         self._crash = crash
+        self._inode = (directory / DB_NAME).stat().st_ino
         tree.reload = self.refresh
 
     # -- header writes -----------------------------------------------------------------------
 
+    def check_same_file(self) -> None:
+        """Refuse to write if ``vault.db`` was replaced under this connection (another process
+        changed the passphrase or upgraded the format): this connection's file is gone, and
+        writing its header state would overwrite the new vault key."""
+        try:
+            inode = (self.directory / DB_NAME).stat().st_ino
+        except OSError:
+            inode = -1
+        if inode != self._inode:
+            raise VaultReplaced
+
     def write_state(self, state: header_v2.KeyState) -> None:
         """Seal ``state`` into the header and write both copies in place."""
+        self.check_same_file()
         self.header = header_v2.with_state(self.header, self.hsk, state)
         header_v2.write_in_place(self.directory, self.header)
 
@@ -136,6 +149,7 @@ class CommitGuard:
     # -- Store.hooks -------------------------------------------------------------------------
 
     def begun(self) -> None:
+        self.check_same_file()
         self.refresh()
 
     def committing(self) -> None:

@@ -13,6 +13,7 @@ with. Third-party errors are mapped to these where they enter the package, so no
     +-- TransportFailed (1)
     +-- VaultExists (1)
     +-- VaultLocked (1)
+    +-- VaultReplaced (1)     another process changed the passphrase under this one
     +-- CannotUnlock (3)       wrong passphrase OR damaged header: one class, no oracle
     +-- NotFound (4)
     |   +-- AmbiguousId (4)
@@ -235,3 +236,7 @@ class TransportFailed(KithError):
 
 class RolledBack(IntegrityError):
     """The vault database is older than its header (an old copy was put back?): refusing to open it."""  # noqa: E501
+
+
+class VaultReplaced(KithError):
+    """The vault was re-encrypted by another Kith process (a passphrase change): lock it and unlock it again; nothing was written."""  # noqa: E501
