@@ -86,6 +86,7 @@ __all__ = [
     "list_backups",
     "mode_of",
     "new_recovery_key",
+    "prune",
     "read_identity_file",
     "recovery_recipient",
     "restore",
@@ -322,14 +323,40 @@ def _link(scratch: Path, final: Path) -> None:
     vault_header.fsync_directory(final.parent)
 
 
+def prune(vault: Vault, directory: Path, keep: int) -> list[Path]:
+    """``kith backup prune``: remove this vault's numbered backups in ``directory`` beyond the
+    newest ``keep`` (each overwritten with random bytes and synced first). Backups made before a
+    delete still hold what was deleted (issue 12); pruning them is how erasure reaches them,
+    subject to flash wear levelling and copy-on-write file systems (docs/threat-model.md)."""
+    if keep < 0:
+        raise InvalidInput("--keep N needs N >= 0.")
+    try:
+        return _prune(directory, _name_tag(vault), keep)
+    except OSError as error:
+        raise BackupIOError(error.strerror or type(error).__name__) from None
+
+
 def _prune(directory: Path, tag: str, keep: int) -> list[Path]:
     """Remove this vault's numbered backups in ``directory`` beyond the newest ``keep``."""
     ours = sorted(_numbered(directory, tag), key=lambda item: item[1])
     removed = []
     for path, _ in ours[: max(0, len(ours) - keep)]:
+        _overwrite(path)
         path.unlink(missing_ok=True)
         removed.append(path)
     return removed
+
+
+def _overwrite(path: Path) -> None:
+    """Overwrite a file's bytes in place with random data and sync (before it is unlinked)."""
+    with contextlib.suppress(FileNotFoundError), open(path, "r+b") as handle:
+        left = os.fstat(handle.fileno()).st_size
+        while left > 0:
+            chunk = min(left, READ_BLOCK)
+            handle.write(os.urandom(chunk))
+            left -= chunk
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _numbered(directory: Path, tag: str) -> list[tuple[Path, int]]:
