@@ -113,3 +113,12 @@ def test_bucket_table_and_cdk_wrap_are_bound() -> None:
     ):
         with pytest.raises(IntegrityError):
             aead.decrypt(keys[0], wrapped, ad)
+
+
+def test_fast_cdk_ad_equals_enc() -> None:
+    for segment, epoch, record in (
+        (b"\x02" * 16, 0, b"\x01" * 16),
+        (b"\xff" * 16, 2**40, b"\x00" * 16),
+        (b"short", 3, b"\x01" * 16),
+    ):
+        assert cdk_ad2(segment, epoch, record) == enc("kith/cdk/2", segment, epoch, record)
