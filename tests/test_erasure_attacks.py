@@ -26,7 +26,7 @@ from tests.conftest import PASSPHRASE, run_kith_process
 from vault import header_v2
 from vault.api import Vault
 from vault.crypto import aead, kdf
-from vault.errors import IntegrityError
+from vault.errors import IntegrityError, RolledBack
 from vault.keyring import sqlcipher_key
 from vault.keytree import cdk_ad2, open_table
 from vault.model import ContactDraft
@@ -233,3 +233,16 @@ def test_every_shred_path_re_keys_the_tree(vault_dir: Path, tmp_path: Path, path
         _shred_paths()[path](vault, record_id)
     assert not attacker_opens((vault_dir / "vault.hdr").read_bytes(), old, record_id)
     assert not current_tables_open(vault_dir, old, record_id)
+
+
+def test_an_old_header_put_back_is_refused(vault_dir: Path) -> None:
+    """The other half of a rollback: the header older than its database."""
+    with Vault.create(vault_dir, PASSPHRASE, params=kdf.TEST_PARAMS, allow_weak=True) as vault:
+        gone = vault.contacts.add(ContactDraft(name="Bruno"))
+    saved = {n: (vault_dir / n).read_bytes() for n in ("vault.hdr", "vault.hdr.bak")}
+    with Vault.open(vault_dir, PASSPHRASE) as vault:
+        vault.contacts.delete([bytes.fromhex(gone.id)])
+    for name, data in saved.items():
+        (vault_dir / name).write_bytes(data)
+    with pytest.raises(RolledBack):
+        Vault.open(vault_dir, PASSPHRASE)

@@ -34,12 +34,12 @@ from vault.commit_guard import CommitGuard, choose_root, header_states, read_cou
 from vault.crypto import aead, kdf
 from vault.errors import CannotUnlock, IntegrityError, KithError
 from vault.faults import crash_point
+from vault.format_migration import REKEY_NAME, upgrade
 from vault.header import BACKUP_NAME, HEADER_NAME, fsync_directory
 from vault.keyring import Keyring, open_lwk, seal_lwk, sqlcipher_key
 from vault.keytree import KeyTree, new_table, open_table, seal_table
 from vault.store import DB_NAME, Row, Store, VaultBusy
 
-REKEY_NAME = "vault.db.rekey"
 REPAIRED = "The two copies of the vault header differed (an interrupted write); both were repaired."
 FINISHED = "An interrupted passphrase change or format upgrade was completed."
 UPGRADED = "The vault was upgraded to storage format 2."
@@ -116,8 +116,6 @@ def unlock(directory: Path, secret: bytes) -> Opened:
             continue  # a header for a database that never became current (see the rules)
         _remove_leftover(directory)
         if version == header_v1.FORMAT_VERSION:
-            from vault.format_migration import upgrade
-
             hdr, vmk, store = upgrade(directory, old, vmk, kek, store)
             notices.append(UPGRADED)
             on_disk = _copies(directory)
