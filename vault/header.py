@@ -23,15 +23,13 @@ Rules and reasons:
 - The parameters are bounds-checked before Argon2 runs (``kdf.check_readable``).
 - A wrong passphrase and a damaged header raise the same ``CannotUnlock``: no oracle.
 - The trailing bytes must be zero: a header is either exactly what Kith wrote or refused.
-- Writes are atomic (temp file in the same directory, fsync, rename, fsync the directory), first
-  ``vault.hdr`` then ``vault.hdr.bak``, so at every instant at least one complete copy exists.
-- Changing the passphrase rewraps only the nonce and the 48-byte wrapped key (72 bytes) plus the
-  salt; the database is never touched.
+- Format 1 wrote both copies by temp file and rename; format 2 writes in place and this module
+  now only reads format 1 (for the upgrade, ``vault/format_migration.py``) and keeps the
+  golden vectors' ``wrap``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
 from dataclasses import dataclass
@@ -150,52 +148,6 @@ def unwrap_with_kek(header: Header, kek: bytes) -> bytes:
         raise CannotUnlock from None
 
 
-def read_copies(directory: Path) -> list[bytes]:
-    """The distinct header copies present, primary first (at most 4096 bytes read of each)."""
-    copies: list[bytes] = []
-    for name in (HEADER_NAME, BACKUP_NAME):
-        try:
-            with open(directory / name, "rb") as handle:
-                data = handle.read(HEADER_SIZE + 1)
-        except OSError:
-            continue
-        if data not in copies:
-            copies.append(data)
-    return copies
-
-
-def unlock(directory: Path, passphrase: bytes) -> tuple[Header, bytes]:
-    """Unwrap the VMK from the primary copy, or from the backup copy if they differ.
-
-    The backup copy exists for media damage or a crash between the two writes; both copies are
-    tried only when they differ, so a wrong passphrase costs one Argon2 run.
-    """
-    for data in read_copies(directory):
-        try:
-            header = parse(data)
-            return header, unwrap(header, passphrase)
-        except CannotUnlock:
-            continue
-    raise CannotUnlock
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new bytes, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_directory(path.parent)
-
-
 def fsync_directory(directory: Path) -> None:
     """Make a rename in ``directory`` durable."""
     fd = os.open(directory, os.O_RDONLY)
@@ -203,10 +155,3 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def write(directory: Path, header: Header) -> None:
-    """Write both copies atomically, primary first."""
-    data = header.to_bytes()
-    write_atomic(directory / HEADER_NAME, data)
-    write_atomic(directory / BACKUP_NAME, data)
