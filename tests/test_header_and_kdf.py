@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSPHRASE
-from vault import header
+from vault import header, header_v2
 from vault.api import Vault
 from vault.crypto import kdf
 from vault.errors import CannotUnlock, UnsafeParameters
@@ -86,14 +86,17 @@ def test_files_are_private_and_atomic(vault_dir: Path) -> None:
     assert sorted(p.name for p in vault_dir.iterdir()) == ["vault.db", "vault.hdr", "vault.hdr.bak"]
 
 
-def test_a_damaged_primary_falls_back_to_the_intact_copy(vault_dir: Path) -> None:
+def test_a_damaged_primary_falls_back_to_the_intact_copy_and_is_repaired(vault_dir: Path) -> None:
     Vault.create(vault_dir, PASSPHRASE, params=kdf.TEST_PARAMS, allow_weak=True).lock()
     primary = vault_dir / header.HEADER_NAME
     data = bytearray(primary.read_bytes())
     data[60] ^= 0xFF
     primary.write_bytes(bytes(data))
-    Vault.open(vault_dir, PASSPHRASE).lock()
-    (vault_dir / header.BACKUP_NAME).write_bytes(bytes(data))
+    with Vault.open(vault_dir, PASSPHRASE) as opened:
+        assert any("differed" in notice for notice in opened.notices)
+    assert primary.read_bytes() == (vault_dir / header.BACKUP_NAME).read_bytes()
+    for name in (header.HEADER_NAME, header.BACKUP_NAME):
+        (vault_dir / name).write_bytes(bytes(data))
     with pytest.raises(CannotUnlock):
         Vault.open(vault_dir, PASSPHRASE)
 
@@ -108,18 +111,19 @@ def test_truncated_or_extended_header_cannot_unlock(vault_dir: Path) -> None:
             Vault.open(vault_dir, PASSPHRASE)
 
 
-def test_change_passphrase_keeps_the_vault_key(vault_dir: Path) -> None:
+def test_change_passphrase_rotates_the_vault_key(vault_dir: Path) -> None:
     vault = Vault.create(vault_dir, PASSPHRASE, params=kdf.TEST_PARAMS, allow_weak=True)
-    before = header.parse((vault_dir / header.HEADER_NAME).read_bytes())
+    before = header_v2.parse((vault_dir / header.HEADER_NAME).read_bytes())
     vault.change_passphrase(PASSPHRASE, "new words here", allow_weak=True)
     vault.lock()
-    after = header.parse((vault_dir / header.HEADER_NAME).read_bytes())
+    after = header_v2.parse((vault_dir / header.HEADER_NAME).read_bytes())
     assert after.vault_id == before.vault_id and after.salt != before.salt
+    assert after.wrapped_vmk != before.wrapped_vmk
     assert (vault_dir / header.BACKUP_NAME).read_bytes() == after.to_bytes()
     with pytest.raises(CannotUnlock):
         Vault.open(vault_dir, PASSPHRASE)
     Vault.open(vault_dir, "new words here").lock()
-    assert not list(vault_dir.glob(".*.tmp"))
+    assert sorted(p.name for p in vault_dir.iterdir()) == ["vault.db", "vault.hdr", "vault.hdr.bak"]
 
 
 def test_unicode_passphrase_normalization(vault_dir: Path) -> None:

@@ -31,6 +31,8 @@ class KithContext:
         """Read the passphrase and unlock; the vault is locked again when the command ends."""
         vault = Vault.open(self.vault_dir, self.passphrases.read())
         self.opened.append(vault)
+        for notice in vault.notices:  # a repaired header, an upgrade: said once, on stderr
+            click.echo(notice, err=True)
         return vault
 
     def close(self) -> None:

@@ -4,7 +4,7 @@
     Vault.open(dir, passphrase)    -> an unlocked Vault, or CannotUnlock / NoVault
     vault.contacts                 -> ContactRepository
     vault.search_index()           -> SearchIndex (built on first use, or in the background)
-    vault.change_passphrase(new)   -> rewraps the VMK in the header only
+    vault.change_passphrase(new)   -> a new VMK: database re-encrypted, headers rewritten
     vault.lock()                   -> closes the database and drops every key reference
     burn(dir)                      -> destroys both header copies first, then the rest
 
@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from vault import activity_index as _activity
-from vault import header, integrity, leftovers, schema, segments
+from vault import format2, header, integrity, leftovers, schema, segments
 from vault.contacts import ContactRepository
-from vault.crypto import aead, kdf
+from vault.crypto import kdf
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
 from vault.events import EventRepository
 from vault.identity import DeviceIdentity, load_or_create
 from vault.interactions import InteractionRepository
-from vault.keyring import Keyring, sqlcipher_key
 from vault.preferences import PreferenceRepository
 from vault.private_dirs import make_private_dir
 from vault.records import RecordStore
@@ -40,7 +39,7 @@ from vault.saved_search import SavedSearchRepository
 from vault.search import SearchIndex
 from vault.segments import SegmentRepository
 from vault.stats import Engagement, engagement
-from vault.store import DB_NAME, Store
+from vault.store import Store
 from vault.targets import TargetRepository
 from vault.validate import check_region
 
@@ -79,14 +78,10 @@ def is_vault(directory: Path) -> bool:
 class Vault:
     """One unlocked vault. Not usable after ``lock()``."""
 
-    def __init__(self, directory: Path, hdr: header.Header, vmk: bytes) -> None:
+    def __init__(self, directory: Path, opened: format2.Opened) -> None:
         self.path = directory
-        self.header = hdr
-        self.vault_id = hdr.vault_id
-        self.keyring = Keyring(vmk, hdr.vault_id)
-        self.store: Store | None = Store(directory / DB_NAME, sqlcipher_key(vmk, hdr.vault_id))
-        schema.migrate(self.store)
-        self.records = RecordStore(self.store, self.keyring)
+        self._use(opened)
+        self.notices: list[str] = list(opened.notices)
         self._private: bytes | None = None
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
@@ -94,6 +89,14 @@ class Vault:
         self.activity_cache = _activity.ActivityCache(
             self._build_activity, self._activity_counts, self._activity_marker
         )
+
+    def _use(self, opened: format2.Opened) -> None:
+        self._opened = opened
+        self.header = opened.header
+        self.vault_id = opened.vault_id
+        self.keyring = opened.keyring
+        self.store: Store | None = opened.store
+        self.records = RecordStore(opened.store, opened.keyring, opened.tree)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -119,11 +122,7 @@ class Vault:
         if any(directory.iterdir()):
             raise VaultExists("(the folder is not empty)")
         os.chmod(directory, stat.S_IRWXU)
-        vault_id = os.urandom(header.ID_BYTES)
-        vmk = aead.random_key()
-        hdr = header.wrap(vmk, secret, params, vault_id)
-        header.write(directory, hdr)
-        vault = cls(directory, hdr, vmk)
+        vault = cls(directory, format2.create(directory, secret, params))
         segments.create(vault.live_store, vault.keyring, segments.PRIVATE, "private")
         vault.set_setting("region", region)
         return vault
@@ -134,15 +133,18 @@ class Vault:
         secret = passphrase_bytes(passphrase)
         if not is_vault(directory):
             raise NoVault
-        hdr, vmk = header.unlock(directory, secret)
+        vault = cls(directory, format2.unlock(directory, secret))
         leftovers.sweep(directory)  # issue 12: a killed backup's snapshot is old state
-        return cls(directory, hdr, vmk)
+        return vault
 
     def lock(self) -> None:
         """Close the database and drop keys and the in-memory indexes."""
         self.drop_indexes()
         self._identity = None
         if self.store is not None:
+            with contextlib.suppress(Exception):
+                self._opened.guard.close()
+            self.store.hooks = None
             self.store.close()
             self.store = None
         self.keyring.forget()
@@ -236,13 +238,19 @@ class Vault:
         params: kdf.KdfParams | None = None,
         allow_weak: bool = False,
     ) -> None:
-        """Rewrap the VMK under a new passphrase (new salt); the database is untouched."""
+        """A new VMK under the new passphrase: the database is re-encrypted under a key derived
+        from it and swapped in atomically, and both headers are rewritten in place, so an old
+        header with the old passphrase opens nothing current (``vault/format2.py``)."""
         old_secret, new_secret = passphrase_bytes(old), passphrase_bytes(new)
-        _, vmk = header.unlock(self.path, old_secret)
         chosen = params or self.header.params
         kdf.check_creatable(chosen, allow_weak=allow_weak)
-        self.header = header.wrap(vmk, new_secret, chosen, self.vault_id)
-        header.write(self.path, self.header)
+        self.drop_indexes()
+        self._identity = None
+        self._use(format2.change_passphrase(self._opened, old_secret, new_secret, chosen))
+
+    def snapshot_header(self, snapshot: Path) -> bytes | None:
+        """Header bytes matching a copy of the database (backups; see ``format2``)."""
+        return format2.snapshot_header(self._opened, snapshot)
 
     @property
     def identity(self) -> DeviceIdentity:
@@ -386,6 +394,19 @@ class Vault:
         return index
 
 
+def header_like(directory: Path) -> list[str]:
+    """Every file in ``directory`` that holds or may hold a wrapped vault key: both header
+    copies first, then any other ``vault.hdr*`` or ``.vault.hdr*`` (format 1's temp file, a
+    copy someone made beside them)."""
+    names = [header.HEADER_NAME, header.BACKUP_NAME]
+    with contextlib.suppress(OSError):
+        for path in sorted(directory.iterdir()):
+            bare = path.name.lstrip(".")
+            if bare.startswith(header.HEADER_NAME) and path.name not in names and path.is_file():
+                names.append(path.name)
+    return names
+
+
 def burn(directory: Path) -> list[str]:
     """Destroy a vault: both header copies first (overwritten, synced, unlinked), then the rest.
 
@@ -395,7 +416,7 @@ def burn(directory: Path) -> list[str]:
     if not is_vault(directory):
         raise NoVault
     removed: list[str] = []
-    for name in (header.HEADER_NAME, header.BACKUP_NAME):
+    for name in header_like(directory):
         path = directory / name
         with contextlib.suppress(FileNotFoundError):
             size = path.stat().st_size

@@ -14,8 +14,10 @@ reasons:
   backup's snapshot is overwritten and removed at the next unlock (``vault/leftovers.py``).
   The device identity is created before the snapshot so the snapshot holds the key that signs
   its manifest. Counts come from the snapshot itself, never from the live database.
-  The header copies are read as on disk: they change only when the passphrase does, and any
-  copy unwraps the same vault key.
+  Both header copies in the backup are the current header's wrap with a state that accepts
+  exactly the snapshot's commit counter and holds its key-tree root (format 2): the header on
+  disk may already have moved on. If a delete re-keyed the tree after the snapshot, the
+  snapshot is taken again.
 - Written atomically and never over another file: a temp file next to the destination, fsync,
   read back (header check; a passphrase file is fully decrypted again by pyrage and its
   plaintext hash compared), then hard-linked to its name (refused if the name exists), fsync
@@ -76,6 +78,7 @@ NAME = re.compile(r"kith-([0-9a-f]{8})-([0-9]{6})\.age")
 SNAPSHOT_PREFIX = leftovers.SNAPSHOT_PREFIX
 SCRATCH_PREFIX = ".kith-backup-"
 STALE_SECONDS = 24 * 3600
+SNAPSHOT_TRIES = 5
 
 __all__ = [
     "Created",
@@ -86,6 +89,7 @@ __all__ = [
     "list_backups",
     "mode_of",
     "new_recovery_key",
+    "prune",
     "read_identity_file",
     "recovery_recipient",
     "restore",
@@ -175,8 +179,16 @@ def _write(
     if progress:
         progress("snapshot", 0, 1)
     # DESIGN §5: blind indexes are never backed up; a restored vault rebuilds them on import.
-    vault.live_store.snapshot(snapshot, empty_tables=blind_index.TABLES)
-    hdr, hdr_copy = _header_copies(vault.path)
+    for _ in range(SNAPSHOT_TRIES):
+        vault.live_store.snapshot(snapshot, empty_tables=blind_index.TABLES)
+        # Format 2: the header must accept the snapshot's counter and hold its root.
+        matched = vault.snapshot_header(snapshot)
+        if matched is not None:
+            break
+        leftovers.destroy(snapshot)
+    else:
+        raise BackupIOError("the vault kept changing while it was copied; try again")
+    hdr = hdr_copy = matched
     manifest = bm.Manifest(
         vault_id=vault.vault_id.hex(),
         created=int(time.time()),
@@ -316,14 +328,40 @@ def _link(scratch: Path, final: Path) -> None:
     vault_header.fsync_directory(final.parent)
 
 
+def prune(vault: Vault, directory: Path, keep: int) -> list[Path]:
+    """``kith backup prune``: remove this vault's numbered backups in ``directory`` beyond the
+    newest ``keep`` (each overwritten with random bytes and synced first). Backups made before a
+    delete still hold what was deleted (issue 12); pruning them is how erasure reaches them,
+    subject to flash wear levelling and copy-on-write file systems (docs/threat-model.md)."""
+    if keep < 0:
+        raise InvalidInput("--keep N needs N >= 0.")
+    try:
+        return _prune(directory, _name_tag(vault), keep)
+    except OSError as error:
+        raise BackupIOError(error.strerror or type(error).__name__) from None
+
+
 def _prune(directory: Path, tag: str, keep: int) -> list[Path]:
     """Remove this vault's numbered backups in ``directory`` beyond the newest ``keep``."""
     ours = sorted(_numbered(directory, tag), key=lambda item: item[1])
     removed = []
     for path, _ in ours[: max(0, len(ours) - keep)]:
+        _overwrite(path)
         path.unlink(missing_ok=True)
         removed.append(path)
     return removed
+
+
+def _overwrite(path: Path) -> None:
+    """Overwrite a file's bytes in place with random data and sync (before it is unlinked)."""
+    with contextlib.suppress(FileNotFoundError), open(path, "r+b") as handle:
+        left = os.fstat(handle.fileno()).st_size
+        while left > 0:
+            chunk = min(left, READ_BLOCK)
+            handle.write(os.urandom(chunk))
+            left -= chunk
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _numbered(directory: Path, tag: str) -> list[tuple[Path, int]]:
@@ -349,20 +387,6 @@ def _counts(vault: Vault, snapshot: Path) -> tuple[tuple[str, int], ...]:
     counts.setdefault("contact", 0)
     counts["segments"] = int(segments[0]) if segments else 0
     return tuple(sorted(counts.items()))
-
-
-def _header_copies(directory: Path) -> tuple[bytes, bytes]:
-    """Both header copies as on disk; a missing or short copy is replaced by the other."""
-    found: dict[str, bytes] = {}
-    for name in (vault_header.HEADER_NAME, vault_header.BACKUP_NAME):
-        with contextlib.suppress(OSError), open(directory / name, "rb") as handle:
-            data = handle.read(bm.HEADER_BYTES + 1)
-            if len(data) == bm.HEADER_BYTES:
-                found[name] = data
-    if not found:
-        raise IntegrityError("(the vault header)")
-    primary = found.get(vault_header.HEADER_NAME) or found[vault_header.BACKUP_NAME]
-    return primary, found.get(vault_header.BACKUP_NAME, primary)
 
 
 # --- recovery key and identity files -------------------------------------------------------------

@@ -22,13 +22,41 @@ def sqlcipher_key(vmk: bytes, vault_id: bytes) -> bytes:
     return kdf.hkdf_sha256(vmk, "kith/sqlcipher", vault_id)
 
 
+def format1_lwk(vmk: bytes, vault_id: bytes) -> bytes:
+    """The local-wrap key as format 1 derived it (format 2 stores it; see ``seal_lwk``)."""
+    return kdf.hkdf_sha256(vmk, "kith/local-wrap", vault_id)
+
+
+def seal_lwk(vmk: bytes, vault_id: bytes, lwk: bytes) -> bytes:
+    """The LWK sealed for ``keytree.lwk``: key HKDF(VMK, "kith/lwk-wrap"), AD bound to the id."""
+    key = kdf.hkdf_sha256(vmk, "kith/lwk-wrap", vault_id)
+    return aead.encrypt(key, lwk, enc("kith/lwk/2", vault_id))
+
+
+def open_lwk(vmk: bytes, vault_id: bytes, sealed: bytes) -> bytes:
+    """Inverse of ``seal_lwk``."""
+    key = kdf.hkdf_sha256(vmk, "kith/lwk-wrap", vault_id)
+    return aead.decrypt(key, sealed, enc("kith/lwk/2", vault_id))
+
+
 class Keyring:
     """The local-wrap key and the unwrapped segment keys of one unlocked vault."""
 
     def __init__(self, vmk: bytes, vault_id: bytes) -> None:
         self.vault_id = vault_id
-        self._lwk: bytes | None = kdf.hkdf_sha256(vmk, "kith/local-wrap", vault_id)
+        self._lwk: bytes | None = format1_lwk(vmk, vault_id)
         self._segment_keys: dict[tuple[bytes, int], bytes] = {}
+
+    @classmethod
+    def from_lwk(cls, lwk: bytes, vault_id: bytes) -> Keyring:
+        """A keyring around a stored local-wrap key (format 2 keeps the LWK in the database,
+        sealed under the VMK, so that ``passwd`` can rotate the VMK without re-sealing every
+        segment key, identity and sync row)."""
+        ring = cls.__new__(cls)
+        ring.vault_id = vault_id
+        ring._lwk = lwk
+        ring._segment_keys = {}
+        return ring
 
     @property
     def lwk(self) -> bytes:

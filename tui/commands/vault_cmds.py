@@ -58,10 +58,12 @@ def init(kith: KithContext, memory_mib: int | None, time_cost: int | None, regio
 @click.option("--new-passphrase-file", default=None, help="Read the new passphrase from FILE.")
 @pass_kith
 def passwd(kith: KithContext, new_passphrase_file: str | None) -> None:
-    """Change the passphrase (rewraps the vault key; the data is untouched)."""
+    """Change the passphrase and the vault key (the database is re-encrypted)."""
     old = kith.passphrases.read()
     vault = Vault.open(kith.vault_dir, old)
     kith.opened.append(vault)
+    for notice in vault.notices:
+        click.echo(notice, err=True)
     new = kith.passphrases.read_new(new_passphrase_file)
     vault.change_passphrase(old, new, allow_weak=weak_kdf_allowed())
     click.echo("Passphrase changed.", err=True)
