@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vault import activity_index as _activity
-from vault import format2, header, integrity, leftovers, schema, segments
+from vault import format2, header, integrity, leftovers, segments
 from vault.contacts import ContactRepository
 from vault.crypto import kdf
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
