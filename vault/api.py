@@ -226,7 +226,9 @@ class Vault:
 
         Returns how many of each kind were opened; any failure is ``IntegrityError``.
         """
-        return integrity.verify(self.live_store, self.keyring, self.records)
+        if self.store is None:
+            raise VaultLocked
+        return integrity.verify(self._opened, self.records)
 
     # -- keys ----------------------------------------------------------------------------------
 

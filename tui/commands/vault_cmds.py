@@ -117,8 +117,8 @@ def burn_cmd(kith: KithContext, yes: bool) -> None:
 def check(kith: KithContext) -> None:
     """Verify the whole vault: every database page and every sealed value.
 
-    Opens every record of every type, every segment name and key, the sync state and the
-    device identity; any damage exits 6.
+    Opens both header copies and the key tree, every record key, every record of every type,
+    every segment name and key, the sync state and the device identity; any damage exits 6.
     """
     counts = kith.unlock().check_all()
     opened = ", ".join(f"{count} {kind.replace('_', ' ')}(s)" for kind, count in counts.items())
