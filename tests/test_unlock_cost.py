@@ -1,6 +1,11 @@
 """Issue 12: a damaged header and a wrong passphrase cost the same, one Argon2id run, before the
 one ``CannotUnlock``; so the time an unlock takes does not tell them apart (no oracle).
 
+Format 2 adds a sealed state after the VMK wrap (``vault/header_v2.py``). It is opened only with
+the VMK, so only the right passphrase ever reaches it: then its damage is damage
+(``IntegrityError``, exit 6) after the same one run; with a wrong passphrase it is never looked
+at, and the answer and the work are those of any wrong passphrase.
+
 No clock here: a spy counts the Argon2id runs and records their parameters.
 """
 
@@ -16,7 +21,7 @@ from tests.conftest import PASSPHRASE
 from vault import header
 from vault.api import Vault
 from vault.crypto import kdf
-from vault.errors import CannotUnlock
+from vault.errors import CannotUnlock, IntegrityError
 
 Runs = list[kdf.KdfParams]
 
@@ -62,15 +67,63 @@ def test_a_wrong_passphrase_costs_one_run(vault_dir: Path, made: bytes, runs: Ru
     assert runs == [kdf.TEST_PARAMS]
 
 
-@pytest.mark.parametrize("offset", [0, 8, 10, 55, 60, 100, 200, 4095])
+# Offsets in the format-2 layout (vault/header_v2.py): magic, version, KDF id, salt, vault id,
+# suite, VMK wrap nonce, wrapped VMK and its tag's last byte, and the zero tail (from 248).
+WRAP_OFFSETS = [0, 8, 10, 30, 45, 55, 60, 100, 127, 248, 4095]
+# The state nonce (128..151) and the sealed state with its tag (152..247).
+STATE_OFFSETS = [128, 151, 152, 200, 247]
+
+
+@pytest.mark.parametrize("offset", WRAP_OFFSETS)
 def test_a_damaged_header_costs_one_run_with_its_own_parameters(
     vault_dir: Path, made: bytes, runs: Runs, offset: int
 ) -> None:
     damaged = bytearray(made)
-    damaged[offset] ^= 0x01  # magic, version, KDF id, suite, nonce, wrapped key, padding
+    damaged[offset] ^= 0x01
     _both(vault_dir, bytes(damaged))
     _refused(vault_dir)
     assert runs == [kdf.TEST_PARAMS]
+
+
+@pytest.mark.parametrize("offset", STATE_OFFSETS)
+def test_a_damaged_state_with_the_right_passphrase_is_damage_after_one_run(
+    vault_dir: Path, made: bytes, runs: Runs, offset: int
+) -> None:
+    """The VMK unwrapped, so the passphrase is right: a state that does not open is damage
+    (exit 6), never reported as a wrong passphrase nor as a rollback."""
+    damaged = bytearray(made)
+    damaged[offset] ^= 0x01
+    _both(vault_dir, bytes(damaged))
+    with pytest.raises(IntegrityError) as raised:
+        Vault.open(vault_dir, PASSPHRASE)
+    assert type(raised.value) is IntegrityError  # not RolledBack
+    assert "the vault header" in str(raised.value)
+    assert runs == [kdf.TEST_PARAMS]
+
+
+@pytest.mark.parametrize("offset", STATE_OFFSETS)
+def test_a_damaged_state_with_a_wrong_passphrase_is_just_a_wrong_passphrase(
+    vault_dir: Path, made: bytes, runs: Runs, offset: int
+) -> None:
+    """No oracle: without the passphrase the state is never reached, so its damage changes
+    neither the answer nor the work (the same as a wrong passphrase on an intact header)."""
+    damaged = bytearray(made)
+    damaged[offset] ^= 0x01
+    _both(vault_dir, bytes(damaged))
+    _refused(vault_dir, "wrong horse")
+    assert runs == [kdf.TEST_PARAMS]
+
+
+def test_a_damaged_state_in_one_copy_opens_with_one_run_and_is_repaired(
+    vault_dir: Path, made: bytes, runs: Runs
+) -> None:
+    damaged = bytearray(made)
+    damaged[200] ^= 0x01
+    (vault_dir / header.HEADER_NAME).write_bytes(bytes(damaged))
+    with Vault.open(vault_dir, PASSPHRASE) as vault:
+        assert any("differed" in notice for notice in vault.notices)
+        vault.check_all()  # both copies verified on disk after the repair
+    assert runs == [kdf.TEST_PARAMS]  # both copies share salt and parameters: one run
 
 
 def test_out_of_range_parameters_cost_one_run_with_the_decoy_never_their_own(

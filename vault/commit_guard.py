@@ -66,8 +66,12 @@ def choose_root(states: list[Copy], counter: int) -> tuple[header_v2.Header, byt
 
     A copy that already moved past ``counter`` means the database is older than its header
     (``RolledBack``); no copy accepting it at all means header and database do not belong
-    together (an old header put back, or damage): also ``RolledBack``.
+    together (an old header put back): also ``RolledBack``. No copy whose state opens at all
+    (both damaged, with a VMK that did unwrap) is damage: ``IntegrityError``, not a wrong
+    passphrase and not a rollback.
     """
+    if not states:
+        raise IntegrityError("(the vault header)")
     if any(state.lo > counter for _, _, state in states):
         raise RolledBack
     for _, hdr, state in states:
