@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import PASSPHRASE, Kith
 from vault import folder_lock, leftovers
 from vault.api import Vault
+from vault.crypto import kdf
 from vault.model import ContactDraft
 
 
@@ -75,3 +79,46 @@ def test_a_wrong_passphrase_sweeps_nothing(kith: Kith, vault_dir: Path, tmp_path
     wrong.write_text("not the passphrase\n")
     assert Kith(vault_dir, wrong)("list").exit_code == 3
     assert planted.exists()
+
+
+def test_a_stale_rekeyed_copy_is_overwritten_and_removed_at_the_next_unlock(
+    kith: Kith, vault_dir: Path, tmp_path: Path
+) -> None:
+    """What a passphrase change killed before its header write leaves: a full copy of the
+    database under a key no header holds. It is not used, so it is destroyed like a snapshot."""
+    stale = vault_dir / leftovers.REKEY_NAME
+    stale.write_bytes((vault_dir / "vault.db").read_bytes())
+    witness = tmp_path / "witness"
+    os.link(stale, witness)
+    size = witness.stat().st_size
+
+    assert kith("list").exit_code == 0
+
+    assert not stale.exists()
+    assert witness.read_bytes() == bytes(size)
+
+
+def test_an_unlock_during_a_live_passphrase_change_leaves_its_copy_alone(
+    vault_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another unlock between a passphrase change's export and its rename must not take the
+    re-keyed copy away (the change would fail after writing its first header)."""
+    Vault.create(vault_dir, PASSPHRASE, params=kdf.TEST_PARAMS, allow_weak=True).lock()
+    changer = Vault.open(vault_dir, PASSPHRASE)
+    changer.contacts.add(ContactDraft(name="Ana"))
+    store = changer.live_store
+    real_export = store.export
+    staged = vault_dir / leftovers.REKEY_NAME
+
+    def export_then_another_unlock(*args: Any, **kwargs: Any) -> None:
+        real_export(*args, **kwargs)
+        Vault.open(vault_dir, PASSPHRASE).lock()  # another Kith process, in effect
+        assert staged.exists()
+
+    monkeypatch.setattr(store, "export", export_then_another_unlock)
+    changer.change_passphrase(PASSPHRASE, "a new passphrase", allow_weak=True)
+    changer.lock()
+
+    with Vault.open(vault_dir, "a new passphrase") as reopened:
+        assert [c.name for c in reopened.contacts.all()] == ["Ana"]
+    assert sorted(p.name for p in vault_dir.iterdir()) == ["vault.db", "vault.hdr", "vault.hdr.bak"]

@@ -7,8 +7,9 @@ Rules and reasons:
 - The lock is ``flock`` on the folder itself (no lock file: nothing is added to the vault
   layout, and a crashed process drops its lock with its file descriptors, so a lock never
   outlives a kill).
-- Writers of scratch files (a backup's snapshot, a header written through a temp file) hold the
-  shared lock while their file exists; any number may do so at once.
+- Writers of scratch files (a backup's snapshot; the re-keyed database copy of a passphrase
+  change or format upgrade, ``vault.db.rekey``) hold the shared lock while their file exists;
+  any number may do so at once. (Format 2 writes headers in place: no header temp file.)
 - The sweep at unlock asks for the exclusive lock *without waiting*: if a writer holds the
   shared lock the sweep is skipped (the next unlock sweeps), so unlocking never blocks on a
   running backup and never destroys a snapshot a backup is still reading.

@@ -15,7 +15,9 @@ Rules and reasons:
   the old passphrase still applies (the first unlock repairs ``vault.hdr`` and says so); killed
   after it, the new one applies (the first unlock repairs ``vault.hdr.bak`` and says so).
 - Two header copies that differ are repaired at unlock, and ``notices`` says so.
-- A leftover ``vault.db.rekey`` that the chosen header does not need is removed.
+- A leftover ``vault.db.rekey`` that the chosen header does not need is overwritten and removed
+  by the sweep that follows every unlock (``vault/leftovers.py``), never while a passphrase
+  change or upgrade in another process holds the folder lock (``vault/folder_lock.py``).
 """
 
 from __future__ import annotations
@@ -28,16 +30,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vault import folder_lock, header_v2, leftovers, schema
 from vault import header as header_v1
-from vault import header_v2, schema
 from vault.commit_guard import CommitGuard, choose_root, header_states, read_counter
 from vault.crypto import aead, kdf
 from vault.errors import CannotUnlock, IntegrityError, KithError
 from vault.faults import crash_point
-from vault.format_migration import REKEY_NAME, upgrade
+from vault.format_migration import upgrade
 from vault.header import BACKUP_NAME, HEADER_NAME, fsync_directory
 from vault.keyring import Keyring, open_lwk, seal_lwk, sqlcipher_key
 from vault.keytree import KeyTree, new_table, open_table, seal_table
+from vault.leftovers import REKEY_NAME
 from vault.store import DB_NAME, Row, Store, VaultBusy
 
 REPAIRED = "The two copies of the vault header differed (an interrupted write); both were repaired."
@@ -114,7 +117,6 @@ def unlock(directory: Path, secret: bytes) -> Opened:
         store = _open_database(directory, vmk, vault_id, notices)
         if store is None:
             continue  # a header for a database that never became current (see the rules)
-        _remove_leftover(directory)
         if version == header_v1.FORMAT_VERSION:
             hdr, vmk, store = upgrade(directory, old, vmk, kek, store)
             notices.append(UPGRADED)
@@ -151,36 +153,38 @@ def change_passphrase(
     opened.guard.refresh()
     counter, root = opened.tree.counter, opened.guard.root
     rekey = directory / REKEY_NAME
-    rekey.unlink(missing_ok=True)
+    # The shared folder lock keeps the sweep of another unlock off this copy while it lives.
+    with folder_lock.in_use(directory):
+        leftovers.destroy(rekey)  # a stale one: overwritten, not only unlinked
 
-    def bump(run: Callable[[str, Sequence[Any]], list[Row]]) -> None:
-        row = run("SELECT counter, lwk FROM main.keytree WHERE id = 1", ())
-        if int(row[0][0]) != counter:
-            raise VaultBusy
-        lwk = open_lwk(opened.vmk, vault_id, bytes(row[0][1]))
-        run(
-            "UPDATE rk.keytree SET counter = ?, lwk = ? WHERE id = 1",
-            (counter + 1, seal_lwk(vmk2, vault_id, lwk)),
-        )
-
-    store.export(rekey, sqlcipher_key(vmk2, vault_id), bump)
-    fresh = header_v2.wrap(vmk2, kek, params, salt, vault_id)
-    fresh = header_v2.with_state(
-        fresh, header_v2.state_key(vmk2, vault_id), header_v2.KeyState.final(counter + 1, root)
-    )
-    try:
-        with store.write_lock():
-            current = read_counter(store)
-            if current is None or current[0] != counter:
+        def bump(run: Callable[[str, Sequence[Any]], list[Row]]) -> None:
+            row = run("SELECT counter, lwk FROM main.keytree WHERE id = 1", ())
+            if int(row[0][0]) != counter:
                 raise VaultBusy
-            header_v2.write_copy_in_place(directory / HEADER_NAME, fresh.to_bytes())
-            crash_point("passwd-after-primary")
-            os.replace(rekey, directory / DB_NAME)
-            fsync_directory(directory)
-            crash_point("passwd-after-swap")
-            header_v2.write_copy_in_place(directory / BACKUP_NAME, fresh.to_bytes())
-    finally:
-        rekey.unlink(missing_ok=True)
+            lwk = open_lwk(opened.vmk, vault_id, bytes(row[0][1]))
+            run(
+                "UPDATE rk.keytree SET counter = ?, lwk = ? WHERE id = 1",
+                (counter + 1, seal_lwk(vmk2, vault_id, lwk)),
+            )
+
+        store.export(rekey, sqlcipher_key(vmk2, vault_id), bump)
+        fresh = header_v2.wrap(vmk2, kek, params, salt, vault_id)
+        fresh = header_v2.with_state(
+            fresh, header_v2.state_key(vmk2, vault_id), header_v2.KeyState.final(counter + 1, root)
+        )
+        try:
+            with store.write_lock():
+                current = read_counter(store)
+                if current is None or current[0] != counter:
+                    raise VaultBusy
+                header_v2.write_copy_in_place(directory / HEADER_NAME, fresh.to_bytes())
+                crash_point("passwd-after-primary")
+                os.replace(rekey, directory / DB_NAME)
+                fsync_directory(directory)
+                crash_point("passwd-after-swap")
+                header_v2.write_copy_in_place(directory / BACKUP_NAME, fresh.to_bytes())
+        finally:
+            leftovers.destroy(rekey)
     store.hooks = None
     store.close()
     new_store = Store(directory / DB_NAME, sqlcipher_key(vmk2, vault_id))
@@ -225,16 +229,6 @@ def _open_database(
     fsync_directory(directory)
     notices.append(FINISHED)
     return Store(directory / DB_NAME, key)
-
-
-def _remove_leftover(directory: Path) -> None:
-    """A re-keyed copy nobody will use (a passphrase change killed before its header write),
-    and format 1's header temp file (overwritten first: it may hold an older wrapped key)."""
-    (directory / REKEY_NAME).unlink(missing_ok=True)
-    tmp = directory / f".{HEADER_NAME}.tmp"
-    with contextlib.suppress(OSError):
-        header_v2.write_copy_in_place(tmp, os.urandom(header_v2.SIZE))
-        tmp.unlink()
 
 
 def _open_v2(

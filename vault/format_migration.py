@@ -25,17 +25,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from vault import folder_lock, header_v2, leftovers, schema
 from vault import header as header_v1
-from vault import header_v2, schema
 from vault.crypto import aead
 from vault.faults import crash_point
 from vault.header import BACKUP_NAME, HEADER_NAME, fsync_directory
 from vault.keyring import Keyring, format1_lwk, seal_lwk, sqlcipher_key
 from vault.keytree import bucket_of, cdk_ad2, new_table, seal_table
+from vault.leftovers import REKEY_NAME
 from vault.records import cdk_ad
 from vault.store import DB_NAME, Row, Store
 
-REKEY_NAME = "vault.db.rekey"
 Run = Callable[[str, Sequence[Any]], list[Row]]
 
 
@@ -48,22 +48,24 @@ def upgrade(
     vmk2, root = aead.random_key(), aead.random_key()
     lwk = format1_lwk(vmk1, vault_id)
     staged = directory / REKEY_NAME
-    staged.unlink(missing_ok=True)
+    # The shared folder lock keeps the sweep of another unlock off the copy while it lives.
+    with folder_lock.in_use(directory):
+        leftovers.destroy(staged)  # a stale one: overwritten, not only unlinked
 
-    def convert(run: Run) -> None:
-        rewrap(run, Keyring.from_lwk(lwk, vault_id), vault_id, root, vmk2, lwk)
+        def convert(run: Run) -> None:
+            rewrap(run, Keyring.from_lwk(lwk, vault_id), vault_id, root, vmk2, lwk)
 
-    store.export(staged, sqlcipher_key(vmk2, vault_id), convert)
-    store.close()
-    hdr = header_v2.wrap(vmk2, kek, old.params, old.salt, vault_id)
-    hdr = header_v2.with_state(
-        hdr, header_v2.state_key(vmk2, vault_id), header_v2.KeyState.final(1, root)
-    )
-    header_v2.write_copy_in_place(directory / HEADER_NAME, hdr.to_bytes())
-    crash_point("upgrade-after-primary")
-    staged.replace(directory / DB_NAME)
-    fsync_directory(directory)
-    header_v2.write_copy_in_place(directory / BACKUP_NAME, hdr.to_bytes())
+        store.export(staged, sqlcipher_key(vmk2, vault_id), convert)
+        store.close()
+        hdr = header_v2.wrap(vmk2, kek, old.params, old.salt, vault_id)
+        hdr = header_v2.with_state(
+            hdr, header_v2.state_key(vmk2, vault_id), header_v2.KeyState.final(1, root)
+        )
+        header_v2.write_copy_in_place(directory / HEADER_NAME, hdr.to_bytes())
+        crash_point("upgrade-after-primary")
+        staged.replace(directory / DB_NAME)
+        fsync_directory(directory)
+        header_v2.write_copy_in_place(directory / BACKUP_NAME, hdr.to_bytes())
     return hdr, vmk2, Store(directory / DB_NAME, sqlcipher_key(vmk2, vault_id))
 
 

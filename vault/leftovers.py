@@ -5,8 +5,12 @@ What can be left behind, and why it matters:
 - ``.kith-backup-snapshot-*.db`` (and its ``-journal``): a ``kith backup create`` killed
   mid-way leaves a full copy of the database, keyed like it. With the passphrase it opens every
   record the vault held at that moment, including records deleted since.
-- ``.vault.hdr.tmp`` and ``.vault.hdr.bak.tmp``: a header write killed before its rename leaves
-  a header copy, which unwraps the vault key with the passphrase of that time.
+- ``.vault.hdr.tmp`` and ``.vault.hdr.bak.tmp``: format 1's header write killed before its
+  rename left a header copy, which unwraps the vault key with the passphrase of that time
+  (format 2 writes headers in place and makes no such file; old vaults may still hold one).
+- ``vault.db.rekey``: a passphrase change or format upgrade killed before its rename leaves a
+  full copy of the database under the new key. If the unlock needed it, it was already renamed
+  into place (``vault/format2.py``); if it is still here, no header uses it.
 
 Rules and reasons:
 - Swept at every successful unlock, not after a delay: the next unlock is the first moment Kith
@@ -18,7 +22,8 @@ Rules and reasons:
   followed, so it cannot make Kith overwrite a file outside the vault. Anything else with a
   matching name (a folder, a device) is left alone.
 - A scratch file another Kith process is still using is never touched (``vault/folder_lock.py``):
-  if any process holds the folder's shared lock the whole sweep waits for the next unlock.
+  if any process holds the folder's shared lock (a running backup, passphrase change or upgrade)
+  the whole sweep waits for the next unlock.
 - Best effort per file: a file that cannot be overwritten (read-only medium) does not stop the
   unlock; the next unlock tries again.
 """
@@ -34,7 +39,8 @@ from vault import folder_lock
 from vault.header import BACKUP_NAME, HEADER_NAME
 
 SNAPSHOT_PREFIX = ".kith-backup-snapshot-"
-PATTERNS = (f"{SNAPSHOT_PREFIX}*", f".{HEADER_NAME}.tmp", f".{BACKUP_NAME}.tmp")
+REKEY_NAME = "vault.db.rekey"  # a passphrase change's or upgrade's copy (``format_migration``)
+PATTERNS = (f"{SNAPSHOT_PREFIX}*", f".{HEADER_NAME}.tmp", f".{BACKUP_NAME}.tmp", REKEY_NAME)
 _CHUNK = 1024 * 1024
 
 
