@@ -32,6 +32,9 @@ Rules and reasons:
   state cannot be moved under another passphrase wrap, and changing it needs the VMK.
 - Parsing is strict (exact size, magic, version, KDF, suite, zero tail, parameter bounds) and
   happens before Argon2 runs; every failure is ``CannotUnlock``.
+- The state opens only with the VMK, so only the right passphrase ever reaches it: a state no
+  copy can open is damage (``IntegrityError``, exit 6, after the same one Argon2id run), and a
+  wrong passphrase never learns anything about it (``tests/test_unlock_cost.py``).
 """
 
 from __future__ import annotations
