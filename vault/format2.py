@@ -153,8 +153,10 @@ def change_passphrase(
     opened.guard.refresh()
     counter, root = opened.tree.counter, opened.guard.root
     rekey = directory / REKEY_NAME
-    # The shared folder lock keeps the sweep of another unlock off this copy while it lives.
-    with folder_lock.in_use(directory):
+    # The exclusive folder lock keeps another unlock's sweep, another change and an upgrade off
+    # this copy while it lives (its name is fixed); a file replaced meanwhile is refused.
+    with folder_lock.alone(directory):
+        opened.guard.check_same_file()
         leftovers.destroy(rekey)  # a stale one: overwritten, not only unlinked
 
         def bump(run: Callable[[str, Sequence[Any]], list[Row]]) -> None:
@@ -174,6 +176,7 @@ def change_passphrase(
         )
         try:
             with store.write_lock():
+                opened.guard.check_same_file()
                 current = read_counter(store)
                 if current is None or current[0] != counter:
                     raise VaultBusy

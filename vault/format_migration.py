@@ -48,8 +48,9 @@ def upgrade(
     vmk2, root = aead.random_key(), aead.random_key()
     lwk = format1_lwk(vmk1, vault_id)
     staged = directory / REKEY_NAME
-    # The shared folder lock keeps the sweep of another unlock off the copy while it lives.
-    with folder_lock.in_use(directory):
+    # The exclusive folder lock keeps another unlock's sweep and a passphrase change off the
+    # copy while it lives (its name is fixed).
+    with folder_lock.alone(directory):
         leftovers.destroy(staged)  # a stale one: overwritten, not only unlinked
 
         def convert(run: Run) -> None:
