@@ -304,6 +304,10 @@ def test_snapshot_is_consistent_while_another_connection_writes(
                     other.contacts.add_many([ContactDraft(name=f"W{n}-{i}") for i in range(25)])
                     n += 1
                     wrote.set()
+                    # SQLite's write lock is not fair: a writer that takes it again at once
+                    # starves the others, and a format-2 commit holds it across two fsyncs.
+                    # A short pause between transactions is what any real writer does.
+                    stop.wait(0.02)
         except BaseException as error:  # surfaced below
             errors.append(error)
             wrote.set()
@@ -367,3 +371,22 @@ def test_blind_indexes_are_never_backed_up(
     assert again.exit_code == 0, again.stderr
     counts = json.loads(again.stdout)["counts"]
     assert (counts["added"], counts["unchanged"]) == (0, 2)
+
+
+def test_prune_overwrites_then_removes_only_this_vaults_older_backups(
+    kith: Kith, tmp_path: Path, keypair: tuple[str, str]
+) -> None:
+    """Issue 12: backups made before a delete keep it; `kith backup prune` is how they go."""
+    folder = tmp_path / "backups"
+    made = [make_backup(kith, f"{folder}/", keypair[1]) for _ in range(3)]
+    unrelated = folder / "kith-00000000-000001.age"
+    unrelated.write_bytes(b"not ours")
+    alias = tmp_path / "alias-of-oldest"
+    os.link(made[0], alias)  # a second name for the oldest backup's inode
+    before = alias.read_bytes()
+    result = kith("backup", "prune", str(folder), "--keep", "1", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(json.loads(result.stdout)["removed"]) == sorted(str(p) for p in made[:2])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([made[2].name, unrelated.name])
+    after = alias.read_bytes()
+    assert len(after) == len(before) and after != before and b"age-encryption" not in after

@@ -159,17 +159,17 @@ def test_info_has_no_secrets(kith: Kith) -> None:
         "time_cost": 1,
         "parallelism": data["kdf"]["parallelism"],
     }
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["cipher_version"].startswith("4.")
 
 
-def test_passwd_rewraps_only_the_header(kith: Kith, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_passwd_re_encrypts_the_database(kith: Kith, tmp_path) -> None:  # type: ignore[no-untyped-def]
     add(kith, "--name", "Ana")
     db_before = (kith.vault_dir / "vault.db").read_bytes()
     new = tmp_path / "new"
     new.write_text("a brand new passphrase\n")
     assert kith("passwd", "--new-passphrase-file", str(new)).exit_code == 0
-    assert (kith.vault_dir / "vault.db").read_bytes() == db_before
+    assert (kith.vault_dir / "vault.db").read_bytes() != db_before
     assert kith("list").exit_code == 3
     assert Kith(kith.vault_dir, new)("list", "--json").exit_code == 0
 

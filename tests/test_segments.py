@@ -8,9 +8,16 @@ from tests.cli_helpers import add, files, run_json
 from tests.conftest import Kith
 from vault.api import Vault
 from vault.crypto import aead
-from vault.errors import InvalidInput, LastSegment, NoSuchSegment, SegmentNameTaken
+from vault.errors import (
+    IntegrityError,
+    InvalidInput,
+    LastSegment,
+    NoSuchSegment,
+    SegmentNameTaken,
+)
+from vault.keytree import cdk_ad2
 from vault.model import ContactDraft
-from vault.records import cdk_ad, field_ad
+from vault.records import field_ad
 
 
 def test_create_list_show_rename(kith: Kith) -> None:
@@ -105,7 +112,8 @@ def test_delete_keeps_contacts_made_here(kith: Kith) -> None:
     assert run_json(kith, "show", ana)["segments"] == []  # type: ignore[index]
 
 
-def test_membership_is_a_cdk_wrapped_under_the_segment_key(vault: Vault) -> None:
+def test_membership_is_a_cdk_wrapped_for_the_segment(vault: Vault) -> None:
+    """Format 2: one wrapped CDK per segment, under the record's bucket key, bound by the AD."""
     contact = vault.contacts.add(ContactDraft(name="Ana"))
     record_id = bytes.fromhex(contact.id)
     segment = vault.segments.create("Tenants")
@@ -115,9 +123,10 @@ def test_membership_is_a_cdk_wrapped_under_the_segment_key(vault: Vault) -> None
         (record_id, segment.id),
     )
     assert row is not None and row[0] == segment.epoch
-    key = vault.keyring.segment_key(segment.id, segment.epoch)
-    assert key is not None
-    cdk = aead.decrypt(key, row[1], cdk_ad(segment.id, segment.epoch, record_id))
+    key = vault.records.tree.key(record_id)
+    cdk = aead.decrypt(key, row[1], cdk_ad2(segment.id, segment.epoch, record_id))
+    with pytest.raises(IntegrityError):
+        aead.decrypt(key, row[1], cdk_ad2(vault.private_segment, segment.epoch, record_id))
     sealed = vault.live_store.one(
         "SELECT version, sealed FROM fields WHERE record_id = ? AND name = 'name'", (record_id,)
     )

@@ -36,6 +36,7 @@ from tui.commands import (
 from tui.context import KithContext, default_vault_dir
 from tui.errors import NameTooLong, TuiPassphraseFromStdin
 from tui.passphrase import PassphraseSource
+from tui.process_guard import harden
 from tui.signals import Terminated, terminate_like_ctrl_c
 from tui.text_guard import guard
 from vault.diskfull import is_disk_full
@@ -191,5 +192,6 @@ def _run(argv: list[str] | None) -> int:
 
 
 def entry() -> None:
-    """Console-script wrapper."""
+    """Console-script wrapper: harden the process first (no core dumps), then run."""
+    harden()
     sys.exit(main())

@@ -38,6 +38,8 @@ class KithContext:
         finally:
             wipe(secret)
         self.opened.append(vault)
+        for notice in vault.notices:  # a repaired header, an upgrade: said once, on stderr
+            click.echo(notice, err=True)
         return vault
 
     def close(self) -> None:

@@ -4,7 +4,7 @@
     Vault.open(dir, passphrase)    -> an unlocked Vault, or CannotUnlock / NoVault
     vault.contacts                 -> ContactRepository
     vault.search_index()           -> SearchIndex (built on first use, or in the background)
-    vault.change_passphrase(new)   -> rewraps the VMK in the header only
+    vault.change_passphrase(new)   -> a new VMK: database re-encrypted, headers rewritten
     vault.lock()                   -> closes the database and drops every key reference
     burn(dir)                      -> destroys both header copies first, then the rest
 
@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from vault import activity_index as _activity
-from vault import header, schema, segments
+from vault import format2, header, integrity, leftovers, segments
 from vault.contacts import ContactRepository
-from vault.crypto import aead, kdf
+from vault.crypto import kdf
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
 from vault.events import EventRepository
 from vault.identity import DeviceIdentity, load_or_create
 from vault.interactions import InteractionRepository
-from vault.keyring import Keyring, sqlcipher_key
 from vault.preferences import PreferenceRepository
+from vault.private_dirs import make_private_dir
 from vault.records import RecordStore
 from vault.relationships import RelationshipRepository
 from vault.retention import Outcome, Plan, Retention
@@ -39,7 +39,7 @@ from vault.saved_search import SavedSearchRepository
 from vault.search import SearchIndex
 from vault.segments import SegmentRepository
 from vault.stats import Engagement, engagement
-from vault.store import DB_NAME, Store
+from vault.store import Store
 from vault.targets import TargetRepository
 from vault.validate import check_region
 
@@ -82,14 +82,10 @@ def is_vault(directory: Path) -> bool:
 class Vault:
     """One unlocked vault. Not usable after ``lock()``."""
 
-    def __init__(self, directory: Path, hdr: header.Header, vmk: bytes) -> None:
+    def __init__(self, directory: Path, opened: format2.Opened) -> None:
         self.path = directory
-        self.header = hdr
-        self.vault_id = hdr.vault_id
-        self.keyring = Keyring(vmk, hdr.vault_id)
-        self.store: Store | None = Store(directory / DB_NAME, sqlcipher_key(vmk, hdr.vault_id))
-        schema.migrate(self.store)
-        self.records = RecordStore(self.store, self.keyring)
+        self._use(opened)
+        self.notices: list[str] = list(opened.notices)
         self._private: bytes | None = None
         self._index: SearchIndex | None = None
         self._index_lock = threading.Lock()
@@ -97,6 +93,14 @@ class Vault:
         self.activity_cache = _activity.ActivityCache(
             self._build_activity, self._activity_counts, self._activity_marker
         )
+
+    def _use(self, opened: format2.Opened) -> None:
+        self._opened = opened
+        self.header = opened.header
+        self.vault_id = opened.vault_id
+        self.keyring = opened.keyring
+        self.store: Store | None = opened.store
+        self.records = RecordStore(opened.store, opened.keyring, opened.tree)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -118,15 +122,11 @@ class Vault:
         if params is None:
             params, _ = kdf.calibrate()
         kdf.check_creatable(params, allow_weak=allow_weak)
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dir(directory)  # missing parents 0700 too, whatever the umask
         if any(directory.iterdir()):
             raise VaultExists("(the folder is not empty)")
         os.chmod(directory, stat.S_IRWXU)
-        vault_id = os.urandom(header.ID_BYTES)
-        vmk = aead.random_key()
-        hdr = header.wrap(vmk, secret, params, vault_id)
-        header.write(directory, hdr)
-        vault = cls(directory, hdr, vmk)
+        vault = cls(directory, format2.create(directory, secret, params))
         segments.create(vault.live_store, vault.keyring, segments.PRIVATE, "private")
         vault.set_setting("region", region)
         return vault
@@ -137,14 +137,18 @@ class Vault:
         secret = passphrase_bytes(passphrase)
         if not is_vault(directory):
             raise NoVault
-        hdr, vmk = header.unlock(directory, secret)
-        return cls(directory, hdr, vmk)
+        vault = cls(directory, format2.unlock(directory, secret))
+        leftovers.sweep(directory)  # issue 12: a killed backup's snapshot is old state
+        return vault
 
     def lock(self) -> None:
         """Close the database and drop keys and the in-memory indexes."""
         self.drop_indexes()
         self._identity = None
         if self.store is not None:
+            with contextlib.suppress(Exception):
+                self._opened.guard.close()
+            self.store.hooks = None
             self.store.close()
             self.store = None
         self.keyring.forget()
@@ -218,12 +222,17 @@ class Vault:
             return self._index
 
     def check(self) -> int:
-        """Verify every page's HMAC, the database structure, and every sealed contact field.
+        """Verify the whole vault (``check_all``); returns how many contacts were opened."""
+        return self.check_all().get("contact", 0)
 
-        Returns how many contacts were opened; any failure is ``IntegrityError``.
+    def check_all(self) -> dict[str, int]:
+        """Verify every page and open every sealed value (``vault/integrity.py``, issue 12).
+
+        Returns how many of each kind were opened; any failure is ``IntegrityError``.
         """
-        self.live_store.check_integrity()
-        return sum(1 for _ in self.contacts.all())
+        if self.store is None:
+            raise VaultLocked
+        return integrity.verify(self._opened, self.records)
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -235,13 +244,19 @@ class Vault:
         params: kdf.KdfParams | None = None,
         allow_weak: bool = False,
     ) -> None:
-        """Rewrap the VMK under a new passphrase (new salt); the database is untouched."""
+        """A new VMK under the new passphrase: the database is re-encrypted under a key derived
+        from it and swapped in atomically, and both headers are rewritten in place, so an old
+        header with the old passphrase opens nothing current (``vault/format2.py``)."""
         old_secret, new_secret = passphrase_bytes(old), passphrase_bytes(new)
-        _, vmk = header.unlock(self.path, old_secret)
         chosen = params or self.header.params
         kdf.check_creatable(chosen, allow_weak=allow_weak)
-        self.header = header.wrap(vmk, new_secret, chosen, self.vault_id)
-        header.write(self.path, self.header)
+        self.drop_indexes()
+        self._identity = None
+        self._use(format2.change_passphrase(self._opened, old_secret, new_secret, chosen))
+
+    def snapshot_header(self, snapshot: Path) -> bytes | None:
+        """Header bytes matching a copy of the database (backups; see ``format2``)."""
+        return format2.snapshot_header(self._opened, snapshot)
 
     @property
     def identity(self) -> DeviceIdentity:
@@ -385,6 +400,19 @@ class Vault:
         return index
 
 
+def header_like(directory: Path) -> list[str]:
+    """Every file in ``directory`` that holds or may hold a wrapped vault key: both header
+    copies first, then any other ``vault.hdr*`` or ``.vault.hdr*`` (format 1's temp file, a
+    copy someone made beside them)."""
+    names = [header.HEADER_NAME, header.BACKUP_NAME]
+    with contextlib.suppress(OSError):
+        for path in sorted(directory.iterdir()):
+            bare = path.name.lstrip(".")
+            if bare.startswith(header.HEADER_NAME) and path.name not in names and path.is_file():
+                names.append(path.name)
+    return names
+
+
 def burn(directory: Path) -> list[str]:
     """Destroy a vault: both header copies first (overwritten, synced, unlinked), then the rest.
 
@@ -394,7 +422,7 @@ def burn(directory: Path) -> list[str]:
     if not is_vault(directory):
         raise NoVault
     removed: list[str] = []
-    for name in (header.HEADER_NAME, header.BACKUP_NAME):
+    for name in header_like(directory):
         path = directory / name
         with contextlib.suppress(FileNotFoundError):
             size = path.stat().st_size

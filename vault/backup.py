@@ -9,11 +9,15 @@ What a backup holds is described in ``vault/backup_manifest.py``; how age is wri
 reasons:
 
 - Consistent snapshot: the database is copied with ``VACUUM INTO`` (one read transaction; see
-  ``Store.snapshot``) into a 0600 temp file inside the vault folder, ciphertext only, removed
-  afterwards. The device identity is created before the snapshot so the snapshot holds the key
-  that signs its manifest. Counts come from the snapshot itself, never from the live database.
-  The header copies are read as on disk: they change only when the passphrase does, and any
-  copy unwraps the same vault key.
+  ``Store.snapshot``) into a 0600 temp file inside the vault folder, ciphertext only,
+  overwritten and removed afterwards; the shared folder lock marks it in use, and a killed
+  backup's snapshot is overwritten and removed at the next unlock (``vault/leftovers.py``).
+  The device identity is created before the snapshot so the snapshot holds the key that signs
+  its manifest. Counts come from the snapshot itself, never from the live database.
+  Both header copies in the backup are the current header's wrap with a state that accepts
+  exactly the snapshot's commit counter and holds its key-tree root (format 2): the header on
+  disk may already have moved on. If a delete re-keyed the tree after the snapshot, the
+  snapshot is taken again.
 - Written atomically and never over another file: a temp file next to the destination, fsync,
   read back (header check; a passphrase file is fully decrypted again by pyrage and its
   plaintext hash compared), then hard-linked to its name (refused if the name exists), fsync
@@ -40,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vault import backup_manifest as bm
-from vault import blind_index
+from vault import blind_index, folder_lock, leftovers
 from vault import header as vault_header
 from vault.api import APP_VERSION, Vault
 from vault.backup_restore import (
@@ -69,12 +73,14 @@ from vault.errors import (
     RecoveryKeyExists,
 )
 from vault.identity import DeviceIdentity
+from vault.private_dirs import make_private_dir
 
 RECOVERY_SETTING = "backup.recovery_recipient"
 NAME = re.compile(r"kith-([0-9a-f]{8})-([0-9]{6})\.age")
-SNAPSHOT_PREFIX = ".kith-backup-snapshot-"
+SNAPSHOT_PREFIX = leftovers.SNAPSHOT_PREFIX
 SCRATCH_PREFIX = ".kith-backup-"
 STALE_SECONDS = 24 * 3600
+SNAPSHOT_TRIES = 5
 
 __all__ = [
     "Created",
@@ -85,6 +91,7 @@ __all__ = [
     "list_backups",
     "mode_of",
     "new_recovery_key",
+    "prune",
     "read_identity_file",
     "recovery_recipient",
     "restore",
@@ -129,22 +136,24 @@ def create(
         raise InvalidInput("Write backups outside the vault folder.")
     try:
         if into_directory:
-            dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dir(dest)
         elif not dest.is_dir():
             raise InvalidInput("The folder for --out does not exist.")
         elif out.exists():
             raise BackupExists
-        _remove_stale(vault.path, f"{SNAPSHOT_PREFIX}*.db")
+        leftovers.sweep(vault.path)  # snapshots of killed backups (issue 12)
         _remove_stale(dest, f"{SCRATCH_PREFIX}*.tmp")
         signer = vault.identity  # before the snapshot: the snapshot must hold the signing key
         snapshot = vault.path / f"{SNAPSHOT_PREFIX}{os.urandom(8).hex()}.db"
         scratch = dest / f"{SCRATCH_PREFIX}{os.urandom(8).hex()}.tmp"
-        try:
-            manifest = _write(vault, signer, snapshot, scratch, checked, passphrase, progress)
-            final = _place(scratch, out, vault if into_directory else None)
-        finally:
-            snapshot.unlink(missing_ok=True)
-            scratch.unlink(missing_ok=True)
+        # The shared lock tells an unlock in another process that this snapshot is in use.
+        with folder_lock.in_use(vault.path):
+            try:
+                manifest = _write(vault, signer, snapshot, scratch, checked, passphrase, progress)
+                final = _place(scratch, out, vault if into_directory else None)
+            finally:
+                leftovers.destroy(snapshot)
+                scratch.unlink(missing_ok=True)
         pruned = _prune(dest, _name_tag(vault), keep) if keep else []
         size = final.stat().st_size
     except OSError as error:
@@ -174,8 +183,16 @@ def _write(
     if progress:
         progress("snapshot", 0, 1)
     # DESIGN §5: blind indexes are never backed up; a restored vault rebuilds them on import.
-    vault.live_store.snapshot(snapshot, empty_tables=blind_index.TABLES)
-    hdr, hdr_copy = _header_copies(vault.path)
+    for _ in range(SNAPSHOT_TRIES):
+        vault.live_store.snapshot(snapshot, empty_tables=blind_index.TABLES)
+        # Format 2: the header must accept the snapshot's counter and hold its root.
+        matched = vault.snapshot_header(snapshot)
+        if matched is not None:
+            break
+        leftovers.destroy(snapshot)
+    else:
+        raise BackupIOError("the vault kept changing while it was copied; try again")
+    hdr = hdr_copy = matched
     manifest = bm.Manifest(
         vault_id=vault.vault_id.hex(),
         created=int(time.time()),
@@ -315,14 +332,40 @@ def _link(scratch: Path, final: Path) -> None:
     vault_header.fsync_directory(final.parent)
 
 
+def prune(vault: Vault, directory: Path, keep: int) -> list[Path]:
+    """``kith backup prune``: remove this vault's numbered backups in ``directory`` beyond the
+    newest ``keep`` (each overwritten with random bytes and synced first). Backups made before a
+    delete still hold what was deleted (issue 12); pruning them is how erasure reaches them,
+    subject to flash wear levelling and copy-on-write file systems (docs/threat-model.md)."""
+    if keep < 0:
+        raise InvalidInput("--keep N needs N >= 0.")
+    try:
+        return _prune(directory, _name_tag(vault), keep)
+    except OSError as error:
+        raise BackupIOError(error.strerror or type(error).__name__) from None
+
+
 def _prune(directory: Path, tag: str, keep: int) -> list[Path]:
     """Remove this vault's numbered backups in ``directory`` beyond the newest ``keep``."""
     ours = sorted(_numbered(directory, tag), key=lambda item: item[1])
     removed = []
     for path, _ in ours[: max(0, len(ours) - keep)]:
+        _overwrite(path)
         path.unlink(missing_ok=True)
         removed.append(path)
     return removed
+
+
+def _overwrite(path: Path) -> None:
+    """Overwrite a file's bytes in place with random data and sync (before it is unlinked)."""
+    with contextlib.suppress(FileNotFoundError), open(path, "r+b") as handle:
+        left = os.fstat(handle.fileno()).st_size
+        while left > 0:
+            chunk = min(left, READ_BLOCK)
+            handle.write(os.urandom(chunk))
+            left -= chunk
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _numbered(directory: Path, tag: str) -> list[tuple[Path, int]]:
@@ -348,20 +391,6 @@ def _counts(vault: Vault, snapshot: Path) -> tuple[tuple[str, int], ...]:
     counts.setdefault("contact", 0)
     counts["segments"] = int(segments[0]) if segments else 0
     return tuple(sorted(counts.items()))
-
-
-def _header_copies(directory: Path) -> tuple[bytes, bytes]:
-    """Both header copies as on disk; a missing or short copy is replaced by the other."""
-    found: dict[str, bytes] = {}
-    for name in (vault_header.HEADER_NAME, vault_header.BACKUP_NAME):
-        with contextlib.suppress(OSError), open(directory / name, "rb") as handle:
-            data = handle.read(bm.HEADER_BYTES + 1)
-            if len(data) == bm.HEADER_BYTES:
-                found[name] = data
-    if not found:
-        raise IntegrityError("(the vault header)")
-    primary = found.get(vault_header.HEADER_NAME) or found[vault_header.BACKUP_NAME]
-    return primary, found.get(vault_header.BACKUP_NAME, primary)
 
 
 # --- recovery key and identity files -------------------------------------------------------------

@@ -38,6 +38,7 @@ from typing import BinaryIO
 
 from vault import backup_manifest as bm
 from vault import header as vault_header
+from vault import header_v2
 from vault.agefile import MAX_HEADER_BYTES, AgeHeader, parse_header
 from vault.api import Vault
 from vault.crypto import age
@@ -301,7 +302,7 @@ def _checked(contents: bm.Contents) -> bm.Manifest:
             raise BadBackup(f"{member.name} does not match the signed manifest")
     for name in (bm.HEADER_NAME, bm.HEADER_COPY_NAME):
         try:
-            parsed = vault_header.parse(contents.small[name])
+            parsed = header_v2.parse_any(contents.small[name])
         except KithError:
             raise BadBackup("a vault header in the backup is malformed") from None
         if parsed.vault_id.hex() != manifest.vault_id:

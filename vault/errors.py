@@ -15,6 +15,7 @@ with. Third-party errors are mapped to these where they enter the package, so no
     +-- TransportFailed (1)
     +-- VaultExists (1)
     +-- VaultLocked (1)
+    +-- VaultReplaced (1)     another process changed the passphrase under this one
     +-- CannotUnlock (3)       wrong passphrase OR damaged header: one class, no oracle
     +-- NotFound (4)
     |   +-- AmbiguousId (4)
@@ -42,7 +43,8 @@ with. Third-party errors are mapped to these where they enter the package, so no
     |   `-- UnsafeParameters (5)
     `-- IntegrityError (6)     every AEAD or signature failure, and a damaged database
         +-- BadBackup (6)
-        `-- NoMatchingKey (6)  a backup no given key or passphrase opens
+        +-- NoMatchingKey (6)  a backup no given key or passphrase opens
+        `-- RolledBack (6)     vault.db older than its header (format 2)
 """
 
 from __future__ import annotations
@@ -245,3 +247,14 @@ class BackupIOError(KithError):
 
 class TransportFailed(KithError):
     """Could not reach the mail server or SMS gateway; nothing more was sent (run send again to resume)."""  # noqa: E501
+
+
+# -- storage format 2 (issue 12) ------------------------------------------------------------------
+
+
+class RolledBack(IntegrityError):
+    """The vault database is older than its header (an old copy was put back?): refusing to open it."""  # noqa: E501
+
+
+class VaultReplaced(KithError):
+    """The vault was re-encrypted by another Kith process (a passphrase change): lock it and unlock it again; nothing was written."""  # noqa: E501

@@ -1,4 +1,4 @@
-"""The vault header: the only place the vault master key (VMK) exists, wrapped.
+"""The format-1 vault header (read for the upgrade to format 2; see ``vault/header_v2.py``).
 
 Layout of ``vault.hdr`` (and its copy ``vault.hdr.bak``), 4096 bytes, big-endian::
 
@@ -21,17 +21,17 @@ Rules and reasons:
   wrap, under ``enc("kith/header/1", bytes 0..55)``: a header whose parameters, salt or id were
   changed fails to unwrap, so parameters cannot be downgraded without the passphrase.
 - The parameters are bounds-checked before Argon2 runs (``kdf.check_readable``).
-- A wrong passphrase and a damaged header raise the same ``CannotUnlock``: no oracle.
+- A wrong passphrase and a damaged header raise the same ``CannotUnlock`` after the same
+  work (one Argon2id run, ``spend_one_run``): no oracle, by answer or by time. Format 2 shares
+  bytes 0..55 with format 1, so the decoy reads both.
 - The trailing bytes must be zero: a header is either exactly what Kith wrote or refused.
-- Writes are atomic (temp file in the same directory, fsync, rename, fsync the directory), first
-  ``vault.hdr`` then ``vault.hdr.bak``, so at every instant at least one complete copy exists.
-- Changing the passphrase rewraps only the nonce and the 48-byte wrapped key (72 bytes) plus the
-  salt; the database is never touched.
+- Format 1 wrote both copies by temp file and rename; format 2 writes in place and this module
+  now only reads format 1 (for the upgrade, ``vault/format_migration.py``) and keeps the
+  golden vectors' ``wrap``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
 from dataclasses import dataclass
@@ -138,7 +138,11 @@ def wrap(
 
 def unwrap(header: Header, passphrase: bytes | bytearray) -> bytes:
     """The VMK, or ``CannotUnlock`` (wrong passphrase and tampering are indistinguishable)."""
-    kek = kdf.argon2id(passphrase, header.salt, header.params)
+    return unwrap_with_kek(header, kdf.argon2id(passphrase, header.salt, header.params))
+
+
+def unwrap_with_kek(header: Header, kek: bytes) -> bytes:
+    """``unwrap`` with the Argon2id output already computed (the format-2 upgrade reuses it)."""
     sealed = bytes([aead.SUITE_XCHACHA20_POLY1305]) + header.nonce + header.wrapped_vmk
     try:
         return aead.decrypt(kek, sealed, _ad(header.fixed_bytes()))
@@ -146,50 +150,29 @@ def unwrap(header: Header, passphrase: bytes | bytearray) -> bytes:
         raise CannotUnlock from None
 
 
-def read_copies(directory: Path) -> list[bytes]:
-    """The distinct header copies present, primary first (at most 4096 bytes read of each)."""
-    copies: list[bytes] = []
-    for name in (HEADER_NAME, BACKUP_NAME):
-        try:
-            with open(directory / name, "rb") as handle:
-                data = handle.read(HEADER_SIZE + 1)
-        except OSError:
-            continue
-        if data not in copies:
-            copies.append(data)
-    return copies
+# The decoy run when a header's parameters cannot be read or are out of range: where calibration
+# starts (DESIGN §3), so it costs about what unlocking a default vault costs on a typical machine.
+DECOY_PARAMS = kdf.START
+_COST = struct.Struct(">III16s")  # memory, passes, lanes, salt at byte 11
 
 
-def unlock(directory: Path, passphrase: bytes | bytearray) -> tuple[Header, bytes]:
-    """Unwrap the VMK from the primary copy, or from the backup copy if they differ.
+def spend_one_run(data: bytes, passphrase: bytes | bytearray) -> None:
+    """Run Argon2id once for a copy that did not parse, and discard the result.
 
-    The backup copy exists for media damage or a crash between the two writes; both copies are
-    tried only when they differ, so a wrong passphrase costs one Argon2 run.
+    With the copy's own parameters and salt if they can be read and are in range (so the time
+    matches what this vault's unlock costs), else with ``DECOY_PARAMS``: parameters out of range
+    are never run (a tampered header must not choose the work).
     """
-    for data in read_copies(directory):
+    params, salt = DECOY_PARAMS, bytes(kdf.SALT_BYTES)
+    if len(data) >= 11 + _COST.size:
+        mem, passes, lanes, found = _COST.unpack_from(data, 11)
+        candidate = kdf.KdfParams(mem, passes, lanes)
         try:
-            header = parse(data)
-            return header, unwrap(header, passphrase)
+            kdf.check_readable(candidate)
+            params, salt = candidate, found
         except CannotUnlock:
-            continue
-    raise CannotUnlock
-
-
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new bytes, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_directory(path.parent)
+            pass
+    kdf.argon2id(passphrase, salt, params)
 
 
 def fsync_directory(directory: Path) -> None:
@@ -199,10 +182,3 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def write(directory: Path, header: Header) -> None:
-    """Write both copies atomically, primary first."""
-    data = header.to_bytes()
-    write_atomic(directory / HEADER_NAME, data)
-    write_atomic(directory / BACKUP_NAME, data)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from vault.crypto import aead, kdf
 from vault.encoding import enc
+from vault.errors import IntegrityError
 
 
 def sqlcipher_key(vmk: bytes, vault_id: bytes) -> bytes:
@@ -21,13 +22,41 @@ def sqlcipher_key(vmk: bytes, vault_id: bytes) -> bytes:
     return kdf.hkdf_sha256(vmk, "kith/sqlcipher", vault_id)
 
 
+def format1_lwk(vmk: bytes, vault_id: bytes) -> bytes:
+    """The local-wrap key as format 1 derived it (format 2 stores it; see ``seal_lwk``)."""
+    return kdf.hkdf_sha256(vmk, "kith/local-wrap", vault_id)
+
+
+def seal_lwk(vmk: bytes, vault_id: bytes, lwk: bytes) -> bytes:
+    """The LWK sealed for ``keytree.lwk``: key HKDF(VMK, "kith/lwk-wrap"), AD bound to the id."""
+    key = kdf.hkdf_sha256(vmk, "kith/lwk-wrap", vault_id)
+    return aead.encrypt(key, lwk, enc("kith/lwk/2", vault_id))
+
+
+def open_lwk(vmk: bytes, vault_id: bytes, sealed: bytes) -> bytes:
+    """Inverse of ``seal_lwk``."""
+    key = kdf.hkdf_sha256(vmk, "kith/lwk-wrap", vault_id)
+    return aead.decrypt(key, sealed, enc("kith/lwk/2", vault_id))
+
+
 class Keyring:
     """The local-wrap key and the unwrapped segment keys of one unlocked vault."""
 
     def __init__(self, vmk: bytes, vault_id: bytes) -> None:
         self.vault_id = vault_id
-        self._lwk: bytes | None = kdf.hkdf_sha256(vmk, "kith/local-wrap", vault_id)
+        self._lwk: bytes | None = format1_lwk(vmk, vault_id)
         self._segment_keys: dict[tuple[bytes, int], bytes] = {}
+
+    @classmethod
+    def from_lwk(cls, lwk: bytes, vault_id: bytes) -> Keyring:
+        """A keyring around a stored local-wrap key (format 2 keeps the LWK in the database,
+        sealed under the VMK, so that ``passwd`` can rotate the VMK without re-sealing every
+        segment key, identity and sync row)."""
+        ring = cls.__new__(cls)
+        ring.vault_id = vault_id
+        ring._lwk = lwk
+        ring._segment_keys = {}
+        return ring
 
     @property
     def lwk(self) -> bytes:
@@ -69,3 +98,15 @@ class Keyring:
         """Drop every key reference (lock)."""
         self._lwk = None
         self._segment_keys.clear()
+
+    def check_segment_key(self, segment_id: bytes, epoch: int, wrapped: bytes) -> None:
+        """Open a stored segment key afresh (never from the cache): ``kith check`` (issue 12).
+
+        ``IntegrityError`` if it fails to open, or opens to another key than the one in use.
+        """
+        key = aead.decrypt(
+            self.lwk, wrapped, enc("kith/segment-key/1", self.vault_id, segment_id, epoch)
+        )
+        cached = self._segment_keys.get((segment_id, epoch))
+        if cached is not None and cached != key:
+            raise IntegrityError("(a segment key changed while the vault was open)")

@@ -5,18 +5,21 @@ fields. Each field value is sealed on its own under the CDK (``aead.seal``: padd
 
     AD = enc("kith/field/1", home segment id, record id, field name, field version)
 
-The CDK is stored only wrapped, once per segment the record belongs to::
+The CDK is stored only wrapped, once per segment the record belongs to, under the key of its
+bucket in the key tree (format 2, ``vault/keytree.py``)::
 
-    wrapped_cdk = aead.encrypt(SK[segment, epoch], CDK,
-                               enc("kith/cdk/1", segment id, epoch, record id))
+    wrapped_cdk = aead.encrypt(BK[bucket of record id], CDK,
+                               enc("kith/cdk/2", segment id, epoch, record id))
 
 Rules and reasons:
 - The AD binds a ciphertext to its record, field and version: moved to another row, field or an
   older version, it fails to open (``IntegrityError``), so a database editor cannot swap values.
 - Writing a field bumps its version, so an old ciphertext replayed into the row fails too.
 - Deleting is crypto-shredding: the wrapped CDKs and sealed fields are deleted (zeroed by
-  ``secure_delete``) and the file is vacuumed; a copy of any sealed field left elsewhere (old
-  journal, peer, backup made before) can no longer be opened because no CDK exists.
+  ``secure_delete``) and the record's bucket is re-keyed (``KeyTree.rekey``), so the root that
+  opened the old wraps is gone from the header at commit: a copy of any sealed field or wrapped
+  CDK left elsewhere (old journal, free block, snapshot) can no longer be opened. No VACUUM is
+  needed for that (it costs seconds at 100,000 contacts); ``vacuum=True`` still compacts.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from vault.crypto import aead
 from vault.encoding import enc
 from vault.errors import IntegrityError, InvalidInput, LastSegment, NotFound
 from vault.keyring import Keyring
+from vault.keytree import KeyTree
 from vault.record_links import RecordLinks
 from vault.record_queries import ID_BYTES, RecordQueries
 from vault.store import Store
@@ -81,7 +85,7 @@ def field_ad(home_segment: bytes, record_id: bytes, name: str, version: int) -> 
 
 
 def cdk_ad(segment_id: bytes, epoch: int, record_id: bytes) -> bytes:
-    """The associated data of one wrapped CDK."""
+    """The associated data of one CDK wrapped under a segment key (format 1; migration only)."""
     return enc("kith/cdk/1", segment_id, epoch, record_id)
 
 
@@ -89,36 +93,24 @@ class RecordStore(RecordLinks, RecordQueries):
     """Create, open, change and shred sealed records in one ``Store``."""
 
     def __init__(
-        self, store: Store, keyring: Keyring, clock: Callable[[], float] = time.time
+        self,
+        store: Store,
+        keyring: Keyring,
+        tree: KeyTree,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.keyring = keyring
+        self.tree = tree
         self._now = clock
 
     # -- segment keys --------------------------------------------------------------------------
 
-    def _current_key(self, segment_id: bytes) -> tuple[int, bytes]:
-        row = self.store.one(
-            "SELECT s.current_epoch, k.wrapped_key FROM segments s JOIN segment_keys k "
-            "ON k.segment_id = s.id AND k.epoch = s.current_epoch WHERE s.id = ?",
-            (segment_id,),
-        )
+    def _epoch(self, segment_id: bytes) -> int:
+        row = self.store.one("SELECT current_epoch FROM segments WHERE id = ?", (segment_id,))
         if row is None:
             raise NotFound("(segment)")
-        epoch = int(row[0])
-        return epoch, self.keyring.load_segment_key(segment_id, epoch, row[1])
-
-    def _key_for(self, segment_id: bytes, epoch: int) -> bytes:
-        key = self.keyring.segment_key(segment_id, epoch)
-        if key is not None:
-            return key
-        row = self.store.one(
-            "SELECT wrapped_key FROM segment_keys WHERE segment_id = ? AND epoch = ?",
-            (segment_id, epoch),
-        )
-        if row is None:
-            raise IntegrityError("(a record's key is missing)")
-        return self.keyring.load_segment_key(segment_id, epoch, row[0])
+        return int(row[0])
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -146,10 +138,10 @@ class RecordStore(RecordLinks, RecordQueries):
         created: int | None = None,
     ) -> list[bytes]:
         """Store many records in one transaction (import, benchmarks)."""
-        epoch, segment_key = self._current_key(segment_id)
+        epoch = self._epoch(segment_id)
         now = int(self._now()) if created is None else created
         record_rows: list[tuple[bytes, str, bytes, int, int]] = []
-        key_rows: list[tuple[bytes, bytes, int, bytes]] = []
+        cdks: list[tuple[bytes, bytes]] = []
         field_rows: list[tuple[bytes, str, int, bytes]] = []
         made: list[bytes] = []
         id_iter = iter(ids) if ids is not None else None
@@ -158,14 +150,7 @@ class RecordStore(RecordLinks, RecordQueries):
             record_id = given or os.urandom(ID_BYTES)
             cdk = aead.random_key()
             record_rows.append((record_id, record_type, segment_id, now, now))
-            key_rows.append(
-                (
-                    record_id,
-                    segment_id,
-                    epoch,
-                    aead.encrypt(segment_key, cdk, cdk_ad(segment_id, epoch, record_id)),
-                )
-            )
+            cdks.append((record_id, cdk))
             for name, value in values.items():
                 _check_size(value)
                 field_rows.append(
@@ -180,9 +165,14 @@ class RecordStore(RecordLinks, RecordQueries):
         # Rows in id order: the unique indexes then take their random ids as one ordered run
         # per batch, which keeps index pages hot in the page cache.
         record_rows.sort()
-        key_rows.sort()
+        cdks.sort()
         field_rows.sort()
         with self.store.transaction():
+            # Wrapped inside the transaction: the bucket keys are current while the lock is held.
+            key_rows = [
+                (rid, segment_id, epoch, self.tree.wrap(rid, segment_id, epoch, cdk))
+                for rid, cdk in cdks
+            ]
             self.store.executemany(
                 "INSERT INTO records (id, type, home_segment, created, updated) VALUES (?,?,?,?,?)",
                 record_rows,
@@ -223,9 +213,10 @@ class RecordStore(RecordLinks, RecordQueries):
                 "UPDATE records SET updated = ? WHERE id = ?", (int(self._now()), record_id)
             )
 
-    def shred(self, record_ids: Iterable[bytes], *, vacuum: bool = True) -> int:
-        """Crypto-shred records and their dependents: keys and fields deleted, file vacuumed.
+    def shred(self, record_ids: Iterable[bytes], *, vacuum: bool = False) -> int:
+        """Crypto-shred records and their dependents: keys and fields deleted, buckets re-keyed.
 
+        Every shred path (delete, expire, merge, segment delete, outreach delete) comes here.
         Returns how many records were shredded (dependents included).
         """
         ids = sorted(self.dependents(record_ids))
@@ -237,6 +228,8 @@ class RecordStore(RecordLinks, RecordQueries):
                     "DELETE FROM links WHERE record_id = ? OR target_id = ?", (record_id, record_id)
                 )
                 self.store.execute("DELETE FROM records WHERE id = ?", (record_id,))
+            if ids:
+                self.tree.rekey(ids)
         if vacuum and ids:
             self.store.vacuum()
         return len(ids)
@@ -252,10 +245,7 @@ class RecordStore(RecordLinks, RecordQueries):
             "SELECT segment_id, epoch, wrapped_cdk FROM record_keys WHERE record_id = ?",
             (record_id,),
         ):
-            key = self._key_for(bytes(segment_id), int(epoch))
-            return home, aead.decrypt(
-                key, wrapped, cdk_ad(bytes(segment_id), int(epoch), record_id)
-            )
+            return home, self.tree.unwrap(record_id, bytes(segment_id), int(epoch), bytes(wrapped))
         raise IntegrityError("(a record's key is missing)")
 
     def get(self, record_id: bytes) -> Record:
@@ -341,9 +331,7 @@ class RecordStore(RecordLinks, RecordQueries):
         if not keys:
             raise IntegrityError("(a record's key is missing)")
         segment_id, epoch, wrapped = keys[0]
-        cdk = aead.decrypt(
-            self._key_for(segment_id, epoch), wrapped, cdk_ad(segment_id, epoch, record_id)
-        )
+        cdk = self.tree.unwrap(record_id, segment_id, epoch, wrapped)
         values = {
             name: aead.open_sealed(cdk, sealed, field_ad(home, record_id, name, version))
             for name, version, sealed in sealed_fields
@@ -366,16 +354,13 @@ class RecordStore(RecordLinks, RecordQueries):
         ):
             return False
         _, cdk = self._open_cdk(record_id)
-        epoch, key = self._current_key(segment_id)
-        self.store.execute(
-            "INSERT INTO record_keys (record_id, segment_id, epoch, wrapped_cdk) VALUES (?,?,?,?)",
-            (
-                record_id,
-                segment_id,
-                epoch,
-                aead.encrypt(key, cdk, cdk_ad(segment_id, epoch, record_id)),
-            ),
-        )
+        epoch = self._epoch(segment_id)
+        with self.store.transaction():
+            self.store.execute(
+                "INSERT INTO record_keys (record_id, segment_id, epoch, wrapped_cdk) "
+                "VALUES (?,?,?,?)",
+                (record_id, segment_id, epoch, self.tree.wrap(record_id, segment_id, epoch, cdk)),
+            )
         return True
 
     def remove_from_segment(self, record_id: bytes, segment_id: bytes) -> bool:
@@ -448,17 +433,14 @@ class RecordStore(RecordLinks, RecordQueries):
                     "SELECT segment_id FROM record_keys WHERE record_id = ?", (record_id,)
                 ):
                     sid = bytes(segment_id)
-                    epoch, key = self._current_key(sid)
+                    epoch = self._epoch(sid)
                     self.store.execute(
                         "UPDATE record_keys SET epoch = ?, wrapped_cdk = ? "
                         "WHERE record_id = ? AND segment_id = ?",
-                        (
-                            epoch,
-                            aead.encrypt(key, new_cdk, cdk_ad(sid, epoch, record_id)),
-                            record_id,
-                            sid,
-                        ),
+                        (epoch, self.tree.wrap(record_id, sid, epoch, new_cdk), record_id, sid),
                     )
+                # The old CDK survives in older pages wrapped under the bucket key: re-key it.
+                self.tree.rekey([record_id])
             self.store.execute(
                 "UPDATE records SET home_segment = ?, updated = ? WHERE id = ?",
                 (new_home, int(self._now()), record_id),
@@ -514,10 +496,7 @@ class RecordStore(RecordLinks, RecordQueries):
                 if current is not None:
                     yield current, values
                 current, values, home = rid, {}, bytes(home_segment)
-                sid = bytes(segment_id)
-                cdk = aead.decrypt(
-                    self._key_for(sid, int(epoch)), bytes(wrapped), cdk_ad(sid, int(epoch), rid)
-                )
+                cdk = self.tree.unwrap(rid, bytes(segment_id), int(epoch), bytes(wrapped))
             if name in values:  # the same field again through another segment's key row
                 continue
             values[name] = aead.open_sealed(

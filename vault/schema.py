@@ -169,6 +169,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX fields_with_expiry ON fields (record_id) WHERE name = 'expiry'
         """,
     ),
+    (
+        # Storage format 2 (issue 12), see vault/keytree.py and vault/commit_guard.py: one row
+        # holding the commit counter the header binds, the bucket-key table sealed under the
+        # header's root, and the local-wrap key sealed under the VMK. The row is written by the
+        # format conversion (vault/format_migration.py) or at creation, never by this migration.
+        "0009-keytree",
+        """
+        CREATE TABLE keytree (
+            id      INTEGER PRIMARY KEY CHECK (id = 1),
+            counter INTEGER NOT NULL,
+            buckets BLOB NOT NULL,
+            lwk     BLOB NOT NULL
+        )
+        """,
+    ),
 )
 
 

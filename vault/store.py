@@ -2,11 +2,13 @@
 
 Rules and reasons (DESIGN §2):
 - Raw-key mode: the 32-byte key comes from the VMK through HKDF, so SQLCipher's own PBKDF2 is
-  skipped (the passphrase was already stretched by Argon2id once, in the header).
-- ``cipher_compatibility=4``, ``cipher_memory_security=ON`` (SQLCipher wipes and locks its key
-  memory), ``cipher_log_level=NONE``; ``temp_store=MEMORY`` (no temp files with page data),
-  ``secure_delete=ON`` (freed pages are zeroed), ``auto_vacuum=FULL`` (freed pages are returned
-  to the OS), ``journal_mode=DELETE`` (WAL would keep old page versions around).
+  skipped (the passphrase was already stretched by Argon2id once, in the header). The key is
+  given through ``sqlite3_key`` from a buffer zeroed right after, never as SQL text
+  (``_set_raw_key``).
+- ``cipher_compatibility=4``, ``cipher_memory_security=OFF`` (decided and measured: see
+  ``MEMORY_SECURITY``), ``cipher_log_level=NONE``; ``temp_store=MEMORY`` (no temp files with
+  page data), ``secure_delete=ON`` (freed pages are zeroed), ``auto_vacuum=FULL`` (freed
+  pages are returned to the OS), ``journal_mode=DELETE`` (WAL would keep old page versions around).
 - ``cipher_version`` is checked at every open: a 3.x library would silently use weaker defaults.
 - Every library error is mapped here: a database that will not decrypt or whose pages fail their
   HMAC is an ``IntegrityError`` (the key came from a header that unwrapped correctly, so the file
@@ -24,15 +26,19 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import sqlcipher3
 
 from vault.errors import DiskFull, IntegrityError, KithError
 
 DB_NAME = "vault.db"
+# OFF by decision (issue 12 §3, docs/threat-model.md "Memory"): ON makes SQLCipher mlock and wipe
+# every SQLite allocation, about 2.5x slower, while the plaintext lives in Python memory anyway.
+# SQLCipher cannot switch it off again in a process once on. bench/bench_memory_security.py.
+MEMORY_SECURITY = "OFF"
 MIN_CIPHER_MAJOR = 4
 BUSY_TIMEOUT_MS = 10_000
 
@@ -55,8 +61,73 @@ def _map_error(error: Exception) -> KithError:
     return KithError("database error")
 
 
+_HEX = b"0123456789abcdef"
+
+
+def _key_spec(raw_key: bytes) -> bytearray:
+    """The raw-key spec ``x'<hex>'`` as one ``bytearray``, written digit by digit (no
+    intermediate hex string); the caller zeroes it (``_wipe``) as soon as SQLCipher has a copy."""
+    spec = bytearray(2 * len(raw_key) + 3)  # sized once: growing it would leave old copies
+    spec[0:2] = b"x'"
+    for i, byte in enumerate(raw_key):
+        spec[2 + 2 * i] = _HEX[byte >> 4]
+        spec[3 + 2 * i] = _HEX[byte & 0x0F]
+    spec[-1] = 0x27  # the closing quote
+    return spec
+
+
+def _wipe(buffer: bytearray) -> None:
+    for i in range(len(buffer)):
+        buffer[i] = 0
+
+
+def _set_raw_key(conn: Any, raw_key: bytes) -> None:
+    """Key ``conn`` in raw-key mode without the key ever being part of a Python ``str``.
+
+    ``PRAGMA key = "x'..'"`` built the key's hex into a SQL string that the driver's statement
+    cache (and SQLite's copy of the statement's text) kept alive for the connection's whole life
+    (issue 12: it was found in a core dump). Instead the key spec (``_key_spec``) is handed to
+    ``sqlite3_key`` through the driver's ``set_key``, which copies it into SQLCipher's own
+    memory, and zeroed at once.
+    """
+    spec = _key_spec(raw_key)
+    try:
+        conn.set_key(spec)
+    finally:
+        _wipe(spec)
+
+
+class CommitHooks(Protocol):
+    """What runs around every outermost write transaction (format 2: ``commit_guard.py``)."""
+
+    def begun(self) -> None:
+        """The write lock is held; nothing written yet."""
+
+    def committing(self) -> None:
+        """Inside the transaction, just before COMMIT (may write, may raise to roll back)."""
+
+    def committed(self) -> None:
+        """Just after COMMIT."""
+
+    def rolled_back(self) -> None:
+        """After a ROLLBACK of the outermost transaction."""
+
+
+_READS = ("SELECT", "PRAGMA", "VACUUM", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE",
+          "ATTACH", "DETACH", "EXPLAIN")
+
+
+def _writes(sql: str) -> bool:
+    """True unless ``sql`` is plainly a read or a transaction-control statement."""
+    return not sql.lstrip()[:9].upper().startswith(_READS)
+
+
 class Store:
-    """One open, keyed SQLCipher connection with the settings above."""
+    """One open, keyed SQLCipher connection with the settings above.
+
+    With ``hooks`` set, every write runs inside a transaction that calls them: a statement that
+    writes outside ``transaction()`` is wrapped in one, so no commit escapes the hooks.
+    """
 
     def __init__(self, path: Path, raw_key: bytes) -> None:
         if len(raw_key) != 32:
@@ -64,6 +135,7 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        self.hooks: CommitHooks | None = None
         if not path.exists():
             # Create the file 0600 before SQLite does, so it never exists with a wider mode.
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -79,10 +151,10 @@ class Store:
 
     def _configure(self, raw_key: bytes) -> None:
         conn = self._conn
-        conn.execute(f"PRAGMA key = \"x'{raw_key.hex()}'\"")
+        _set_raw_key(conn, raw_key)
         for pragma in (
             "PRAGMA cipher_compatibility = 4",
-            "PRAGMA cipher_memory_security = ON",
+            f"PRAGMA cipher_memory_security = {MEMORY_SECURITY}",
             "PRAGMA cipher_log_level = NONE",
         ):
             conn.execute(pragma).fetchall()
@@ -110,6 +182,9 @@ class Store:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement and return all rows."""
+        if self.hooks is not None and self._depth == 0 and _writes(sql):
+            with self.transaction():
+                return self.execute(sql, params)
         with self._lock:
             try:
                 return list(self._conn.execute(sql, params).fetchall())
@@ -140,6 +215,10 @@ class Store:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one statement for every row."""
+        if self.hooks is not None and self._depth == 0 and _writes(sql):
+            with self.transaction():
+                self.executemany(sql, rows)
+                return
         with self._lock:
             try:
                 self._conn.executemany(sql, rows)
@@ -159,11 +238,16 @@ class Store:
         """All of the block or none of it; nested blocks are savepoints."""
         with self._lock:
             name = f"sp{self._depth}"
-            begin = "BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {name}"
+            outer = self._depth == 0
+            begin = "BEGIN IMMEDIATE" if outer else f"SAVEPOINT {name}"
             self.execute(begin)
             self._depth += 1
             try:
+                if outer and self.hooks is not None:
+                    self.hooks.begun()
                 yield
+                if outer and self.hooks is not None:
+                    self.hooks.committing()
             except BaseException:
                 self._depth -= 1
                 self._undo(name)
@@ -174,21 +258,95 @@ class Store:
             except KithError:
                 self._undo(name)
                 raise
+            if outer and self.hooks is not None:
+                self.hooks.committed()
 
     def _undo(self, name: str) -> None:
-        """Roll back to before savepoint ``name`` (the whole transaction at depth 0).
+        """Roll back to before savepoint ``name`` (the whole transaction at depth 0), then tell
+        the commit hooks when the outermost transaction is gone.
 
-        Nothing to do when SQLite already ended the transaction (after SQLITE_FULL, an I/O
-        error or out of memory); a failing rollback never replaces the error being raised.
+        Nothing to roll back when SQLite already ended the transaction (after SQLITE_FULL, an
+        I/O error or out of memory); a failing rollback never replaces the error being raised.
         """
-        if not self._conn.in_transaction:
-            return
-        with contextlib.suppress(sqlcipher3.Error):
-            if self._depth == 0:
-                self._conn.execute("ROLLBACK")
-            else:
-                self._conn.execute(f"ROLLBACK TO {name}")
-                self._conn.execute(f"RELEASE {name}")
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlcipher3.Error):
+                if self._depth == 0:
+                    self._conn.execute("ROLLBACK")
+                else:
+                    self._conn.execute(f"ROLLBACK TO {name}")
+                    self._conn.execute(f"RELEASE {name}")
+        if self._depth == 0 and self.hooks is not None:
+            self.hooks.rolled_back()
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold SQLite's write lock for the block without changing anything (no hooks run):
+        for work outside the database that must not interleave with another writer."""
+        with self._lock:
+            if self._depth:
+                yield
+                return
+            self.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                with contextlib.suppress(sqlcipher3.Error):
+                    self._conn.execute("ROLLBACK")
+
+    def export(
+        self,
+        path: Path,
+        raw_key: bytes,
+        then: Callable[[Callable[[str, Sequence[Any]], list[Row]]], None] | None = None,
+    ) -> None:
+        """Copy the whole database into the new file ``path`` keyed with ``raw_key``.
+
+        ``sqlcipher_export`` runs in one write transaction on both files (no writer can slip in),
+        and ``then(run)`` runs in the same transaction, where ``run(sql, params)`` executes on
+        this connection with the copy attached as ``rk``: changes made there never reach a
+        journal of the copy (its pages are new), so no older version of them exists on disk.
+        The file is created 0600 first and synced by the commit. Used by ``passwd`` and the
+        format-2 upgrade; no commit hooks run.
+        """
+        if len(raw_key) != 32:
+            raise ValueError("raw key must be 32 bytes")
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        conn = self._conn
+
+        def run(sql: str, params: Sequence[Any] = ()) -> list[Row]:
+            return list(conn.execute(sql, params).fetchall())
+
+        with self._lock:
+            try:
+                # The key goes in as a bound blob (SQLCipher reads the x'..' spec from its bytes),
+                # never as SQL text the statement cache would keep (see _set_raw_key).
+                spec = _key_spec(raw_key)
+                try:
+                    conn.execute("ATTACH DATABASE ? AS rk KEY ?", (str(path), spec))
+                finally:
+                    _wipe(spec)
+                try:
+                    for pragma in ("PRAGMA rk.auto_vacuum = FULL", "PRAGMA rk.secure_delete = ON"):
+                        conn.execute(pragma).fetchall()
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        conn.execute("SELECT sqlcipher_export('rk')").fetchall()
+                        if then is not None:
+                            then(run)
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                finally:
+                    conn.execute("DETACH DATABASE rk")
+            except sqlcipher3.Error as error:
+                path.unlink(missing_ok=True)
+                raise _map_error(error) from None
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
 
     def vacuum(self) -> None:
         """Rebuild the file so freed pages (already zeroed by secure_delete) are gone."""
@@ -212,7 +370,8 @@ class Store:
                     for table in empty_tables:
                         if not table.isidentifier():
                             raise ValueError("table names are identifiers")
-                        self.execute(f"DELETE FROM snap.{table}")  # noqa: S608
+                        with self._lock:  # the copy, not the vault: no commit hooks
+                            self._conn.execute(f"DELETE FROM snap.{table}")  # noqa: S608
                     self.execute("VACUUM snap")
         except BaseException:
             path.unlink(missing_ok=True)

@@ -358,6 +358,22 @@ def list_cmd(
         click.echo("No backups (*.age) in that folder.", err=True)
 
 
+@backup_group.command(name="prune")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--keep", type=click.IntRange(0), required=True, help="How many newest to keep.")
+@json_option
+@pass_kith
+def prune_cmd(kith: KithContext, directory: Path, keep: int, as_json: bool) -> None:
+    """Delete this vault's older numbered backups in DIR (overwritten first)."""
+    removed = backup.prune(kith.unlock(), directory, keep)
+    if as_json:
+        emit_json({"removed": [str(p) for p in removed]})
+        return
+    for path in removed:
+        click.echo(f"removed {path.name}")
+    click.echo(f"{len(removed)} backup(s) removed.", err=True)
+
+
 @click.group(name="recovery-key")
 def recovery_key() -> None:
     """The vault's recovery key: an age X25519 key to keep offline (paper, QR code)."""

@@ -8,6 +8,7 @@ from dataclasses import replace
 import click
 
 from tui.commands import sync_cmds
+from tui.contact_input import from_option, given_on_command_line, read_contact
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import contact_lines, emit_json, short_id, table
@@ -42,8 +43,23 @@ def _phones(values: tuple[str, ...]) -> tuple[Phone, ...]:
     return tuple(Phone(*split_label(v)) for v in values)
 
 
+_ADD_FIELDS = ("name", "given_name", "family_name", "emails", "phones", "addresses", "org",
+               "role", "languages", "note", "tags", "custom")  # fmt: skip
+_EDIT_FIELDS = ("name", "given_name", "family_name", "add_email", "remove_email", "add_phone",
+                "remove_phone", "add_address", "org", "role", "note", "add_tag", "remove_tag",
+                "custom")  # fmt: skip
+
+
+def _only_from(fields: tuple[str, ...]) -> None:
+    """Refuse field options next to ``--from``: the file holds the contact (issue 12)."""
+    typed = given_on_command_line(click.get_current_context(), fields)
+    if typed:
+        option = "--" + typed[0].replace("_", "-")
+        raise click.UsageError(f"--from and {option} cannot be combined: put it in the file")
+
+
 @click.command()
-@click.option("--name", required=True, help="Display name.")
+@click.option("--name", default=None, help="Display name (required unless --from).")
 @click.option("--given-name", default="", help="Given (first) name.")
 @click.option("--family-name", default="", help="Family (last) name.")
 @click.option("--email", "emails", multiple=True, help="Email; 'work:' etc. sets a label.")
@@ -58,11 +74,12 @@ def _phones(values: tuple[str, ...]) -> tuple[Phone, ...]:
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--field", "custom", multiple=True, help="Custom field KEY=VALUE (repeatable).")
 @click.option("--region", default=None, help="Region for national phone numbers (e.g. FR).")
+@from_option
 @json_option
 @pass_kith
 def add(
     kith: KithContext,
-    name: str,
+    name: str | None,
     given_name: str,
     family_name: str,
     emails: tuple[str, ...],
@@ -75,10 +92,48 @@ def add(
     tags: tuple[str, ...],
     custom: tuple[str, ...],
     region: str | None,
+    from_file: str | None,
     as_json: bool,
 ) -> None:
-    """Add a contact and print its id."""
-    draft = ContactDraft(
+    """Add a contact and print its id.
+
+    The safe way for sensitive data is --from FILE (or '-' for stdin) with a JSON object as
+    `kith show --json` prints it: options like --name and --note are visible to every user of
+    the machine while the command runs, and stay in the shell history.
+    """
+    if from_file is not None:
+        _only_from(_ADD_FIELDS)
+        draft, _ = read_contact(from_file, kith.passphrases)
+    elif name is None:
+        raise click.UsageError("Missing option '--name' (or give the contact with --from FILE).")
+    else:
+        draft = _draft_from_options(
+            name, given_name, family_name, emails, phones, addresses, org, role, languages, note,
+            tags, custom,
+        )  # fmt: skip
+    vault = kith.unlock()
+    contact = vault.contacts.add(normalize_draft(draft, _region(vault, region), strict=True))
+    if as_json:
+        emit_json(contact.to_json())
+    else:
+        click.echo(short_id(contact.id))
+
+
+def _draft_from_options(
+    name: str,
+    given_name: str,
+    family_name: str,
+    emails: tuple[str, ...],
+    phones: tuple[str, ...],
+    addresses: tuple[str, ...],
+    org: str,
+    role: str,
+    languages: tuple[str, ...],
+    note: str,
+    tags: tuple[str, ...],
+    custom: tuple[str, ...],
+) -> ContactDraft:
+    return ContactDraft(
         name=name,
         given_name=given_name,
         family_name=family_name,
@@ -92,12 +147,6 @@ def add(
         tags=tags,
         fields=tuple(parse_field_assignment(f) for f in custom),
     )
-    vault = kith.unlock()
-    contact = vault.contacts.add(normalize_draft(draft, _region(vault, region), strict=True))
-    if as_json:
-        emit_json(contact.to_json())
-    else:
-        click.echo(short_id(contact.id))
 
 
 @click.command()
@@ -223,6 +272,7 @@ def _without(values: tuple[str, ...], remove: tuple[str, ...], what: str) -> tup
 @click.option("--remove-tag", multiple=True)
 @click.option("--field", "custom", multiple=True, help="KEY=VALUE; an empty VALUE removes KEY.")
 @click.option("--region", default=None, help="Region for national phone numbers.")
+@from_option
 @json_option
 @pass_kith
 def edit(
@@ -243,15 +293,31 @@ def edit(
     remove_tag: tuple[str, ...],
     custom: tuple[str, ...],
     region: str | None,
+    from_file: str | None,
     as_json: bool,
 ) -> None:
-    """Change a contact; only what you name changes."""
+    """Change a contact; only what you name changes.
+
+    With --from FILE ('-' = stdin), the JSON object's keys replace those parts of the contact
+    and the keys it leaves out stay as they are (the safe way for sensitive data).
+    """
+    given: tuple[ContactDraft, frozenset[str]] | None = None
+    if from_file is not None:
+        _only_from(_EDIT_FIELDS)
+        given = read_contact(from_file, kith.passphrases)
     vault = kith.unlock()
     repo = vault.contacts
     record_id = repo.resolve(contact_id)
     current = repo.get_by_id(record_id)
     draft = current.draft()
     where = _region(vault, region)
+    if given is not None:
+        parsed, keys = given
+        changed_from = replace(draft, **{key: getattr(parsed, key) for key in keys})
+        _save_edit(
+            vault, record_id, normalize_draft(changed_from, where, strict=True), draft, as_json
+        )
+        return
     removed_emails = {
         normalize_email(e, position=i).value.casefold() for i, e in enumerate(remove_email, 1)
     }
@@ -286,7 +352,13 @@ def edit(
     )
     # base: only what this command changes is written; a concurrent edit of anything else
     # survives, and one of the same attribute is refused (issue 14, item 1)
-    contact = repo.update(record_id, normalize_draft(changed, where, strict=True), base=draft)
+    _save_edit(vault, record_id, normalize_draft(changed, where, strict=True), draft, as_json)
+
+
+def _save_edit(
+    vault: Vault, record_id: bytes, draft: ContactDraft, base: ContactDraft, as_json: bool
+) -> None:
+    contact = vault.contacts.update(record_id, draft, base=base)
     sync_cmds.after_write(vault)  # issue 7: shared records become signed ops
     if as_json:
         emit_json(contact.to_json())

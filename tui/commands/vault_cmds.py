@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from tui import process_guard
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json
@@ -57,10 +58,12 @@ def init(kith: KithContext, memory_mib: int | None, time_cost: int | None, regio
 @click.option("--new-passphrase-file", default=None, help="Read the new passphrase from FILE.")
 @pass_kith
 def passwd(kith: KithContext, new_passphrase_file: str | None) -> None:
-    """Change the passphrase (rewraps the vault key; the data is untouched)."""
+    """Change the passphrase and the vault key (the database is re-encrypted)."""
     old = kith.passphrases.read()
     vault = Vault.open(kith.vault_dir, old)
     kith.opened.append(vault)
+    for notice in vault.notices:
+        click.echo(notice, err=True)
     new = kith.passphrases.read_new(new_passphrase_file)
     vault.change_passphrase(old, new, allow_weak=weak_kdf_allowed())
     click.echo("Passphrase changed.", err=True)
@@ -72,6 +75,7 @@ def passwd(kith: KithContext, new_passphrase_file: str | None) -> None:
 def info(kith: KithContext, as_json: bool) -> None:
     """Show the vault's id, format, KDF parameters and counts (no secrets)."""
     facts = kith.unlock().info()
+    facts["process"] = process_guard.status().to_json()  # issue 12: core dumps off?
     if as_json:
         emit_json(facts)
         return
@@ -87,6 +91,9 @@ def info(kith: KithContext, as_json: bool) -> None:
     click.echo(f"region    {facts['region']}")
     for name, count in facts["counts"].items():
         click.echo(f"{name:<9} {count}")
+    process = facts["process"]
+    traceable = {False: "no", True: "yes", None: "unknown"}[process["dumpable"]]
+    click.echo(f"process   core dumps {process['core_dumps']}, debuggable by the user: {traceable}")
 
 
 @click.command(name="burn")
@@ -108,6 +115,11 @@ def burn_cmd(kith: KithContext, yes: bool) -> None:
 @click.command()
 @pass_kith
 def check(kith: KithContext) -> None:
-    """Verify the whole vault: every database page and every sealed field."""
-    opened = kith.unlock().check()
-    click.echo(f"Vault intact: every page verified, {opened} contact(s) opened.", err=True)
+    """Verify the whole vault: every database page and every sealed value.
+
+    Opens both header copies and the key tree, every record key, every record of every type,
+    every segment name and key, the sync state and the device identity; any damage exits 6.
+    """
+    counts = kith.unlock().check_all()
+    opened = ", ".join(f"{count} {kind.replace('_', ' ')}(s)" for kind, count in counts.items())
+    click.echo(f"Vault intact: every page verified; opened {opened}.", err=True)

@@ -476,8 +476,8 @@ class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
         self.app.push_screen(DeleteScreen(row.name), confirmed)
 
     def delete(self, contact_id: str) -> None:
-        """Shred a contact in a worker thread (the file is vacuumed, which takes a while)."""
-        self.busy = "Deleting: destroying the contact's key and compacting the vault..."
+        """Shred a contact in a worker thread (its key is destroyed and its bucket re-keyed)."""
+        self.busy = "Deleting: destroying the contact's key..."
         self.update_status()
         self._delete(contact_id)
 

@@ -130,3 +130,5 @@ class UnlockScreen(KithScreen[None]):
             vault.lock()  # locked or quit while unlocking
             return
         app.unlocked(vault)
+        for notice in vault.notices:  # a repaired header or a format upgrade (Kith's own text)
+            app.notify(notice)

@@ -158,4 +158,25 @@ def read_json(text: str) -> Iterator[ImportRecord]:
     return _objects(text, _skip(text, pos + 1))
 
 
-__all__ = ["draft_to_json", "read_json", "write_json"]
+def read_contact_object(text: str) -> tuple[ContactDraft, frozenset[str]]:
+    """One contact object, the shape ``kith show --json`` prints (``kith add/edit --from``).
+
+    Returns the draft and the keys the object holds, so an edit changes only those. The same
+    strict rules as an import: unknown keys, wrong types and values over 64 KiB are refused, and
+    so is anything after the object. ``id``, ``segments``, ``created`` and ``updated`` are
+    accepted and ignored, so the output of ``kith show --json`` can be fed back as is.
+    """
+    pos = _skip(text, 0)
+    try:
+        raw, end = json.JSONDecoder().raw_decode(text, pos)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"(invalid JSON at line {err.lineno}, column {err.colno})") from None
+    except RecursionError:
+        raise InvalidInput("(the JSON is nested too deeply)") from None
+    if text[end:].strip():
+        raise InvalidInput(f"(unexpected text after the contact object at line {_line(text, end)})")
+    found = _Object(raw, _line(text, pos))
+    return found.draft(), frozenset(found.raw.keys() & _KEYS)
+
+
+__all__ = ["draft_to_json", "read_contact_object", "read_json", "write_json"]

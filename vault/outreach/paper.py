@@ -19,8 +19,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
-
 from vault.errors import ExportExists, InvalidInput, KithError
 
 FONT_CANDIDATES = (
@@ -65,6 +63,10 @@ class _Pdf:
     """An FPDF document with the best available font."""
 
     def __init__(self, page: str) -> None:
+        # Imported here: fpdf and fontTools take ~0.5 s to import, which every `kith` command
+        # paid at start-up (issue 12 §3, `kith delete` at 100,000 contacts).
+        from fpdf import FPDF
+
         self.pdf = FPDF(unit="mm", format=page)
         self.pdf.set_auto_page_break(auto=False)
         self.pdf.set_margins(0, 0, 0)
