@@ -66,7 +66,7 @@ class Opened:
         return self.header.vault_id
 
 
-def create(directory: Path, secret: bytes, params: kdf.KdfParams) -> Opened:
+def create(directory: Path, secret: bytes | bytearray, params: kdf.KdfParams) -> Opened:
     """A new vault in the empty ``directory``: database first, then both headers."""
     vault_id, vmk, salt = os.urandom(16), aead.random_key(), os.urandom(kdf.SALT_BYTES)
     kek = kdf.argon2id(secret, salt, params)
@@ -84,7 +84,7 @@ def create(directory: Path, secret: bytes, params: kdf.KdfParams) -> Opened:
     return _attach(directory, hdr, vmk, store, [])
 
 
-def unlock(directory: Path, secret: bytes) -> Opened:
+def unlock(directory: Path, secret: bytes | bytearray) -> Opened:
     """Unwrap the VMK from a header copy whose key opens the database; repair; upgrade."""
     notices: list[str] = []
     keks: dict[tuple[bytes, kdf.KdfParams], bytes] = {}
@@ -138,7 +138,7 @@ def unlock(directory: Path, secret: bytes) -> Opened:
 
 
 def change_passphrase(
-    opened: Opened, old: bytes, new: bytes, params: kdf.KdfParams
+    opened: Opened, old: bytes | bytearray, new: bytes | bytearray, params: kdf.KdfParams
 ) -> Opened:
     """Rotate the VMK: the database is re-encrypted under a key from the new VMK and swapped in
     by rename; both headers are rewritten in place. Returns the re-opened vault."""
