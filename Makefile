@@ -23,10 +23,10 @@ run: setup
 	KITH_VAULT="$(KITH_VAULT)" $(BIN)/kith tui
 
 lint: setup
-	$(BIN)/ruff check vault sync tui tests bench
+	$(BIN)/ruff check vault sync outreach tui tests bench
 
 typecheck: setup
-	$(BIN)/mypy --strict vault sync
+	$(BIN)/mypy --strict vault sync outreach
 
 layers: setup
 	$(BIN)/lint-imports

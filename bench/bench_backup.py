@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from bench.common import synthetic_contacts, table, temp_vault, timed
-from vault import backup
 from vault.api import Vault
+from vault.backup import create as backup
 from vault.crypto import age
 
 

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench.common import synthetic_contacts, table, temp_vault, timed
-from vault.store import Store
+from vault.core.store import Store
 
 
 def plain_delete_seconds(n: int, deletes: int) -> list[float]:

@@ -35,7 +35,7 @@ def child_import(fmt_file: str, vault_dir: str, create: bool) -> None:
     """Run one import in this (fresh) process and print seconds and peak RSS as JSON."""
     from vault.api import Vault
     from vault.crypto.kdf import TEST_PARAMS
-    from vault.importer import ImportOptions, import_contacts
+    from vault.interchange.importer import ImportOptions, import_contacts
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if create:
@@ -68,7 +68,7 @@ def child_baseline(n: int) -> None:
 def child_sealed(n: int) -> None:
     """Print the time to store the same ``n`` (already normalized) contacts through the sealed
     record store alone, in one transaction: the floor under any import."""
-    from vault.contacts import RECORD_TYPE, encode
+    from vault.domain.contacts import RECORD_TYPE, encode
 
     drafts = synthetic_contacts(n)
     with temp_vault() as vault:

@@ -18,7 +18,7 @@ import sys
 
 def child(setting: str, n: int) -> None:
     from bench.common import synthetic_contacts, temp_vault, timed
-    from vault import store
+    from vault.core import store
 
     store.MEMORY_SECURITY = setting
     drafts = synthetic_contacts(n)

@@ -8,7 +8,7 @@ frequency, open the contacts, render subject, text and HTML per recipient, and b
 message with its own Message-ID and List-Unsubscribe header. Target: under 5 s for 10,000.
 
 Baseline, measured side by side in the same run: opening every contact once
-(``vault.contacts.all()``), the least any per-person preparation must pay.
+(``vault.domain.contacts.all()``), the least any per-person preparation must pay.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import argparse
 import time
 
 from bench.common import synthetic_contacts, table, temp_vault, timed
-from vault.outreach.audience import Resolution, resolve
-from vault.outreach.compose import Draft, Rendered, Renderer, compose
-from vault.outreach.config import email_settings
-from vault.outreach.email_out import build_email, new_message_id
-from vault.preferences import PreferenceChange, Preferences, apply
+from outreach.audience import Resolution, resolve
+from outreach.compose import Draft, Rendered, Renderer, compose
+from outreach.config import email_settings
+from outreach.email_out import build_email, new_message_id
+from vault.domain.preferences import PreferenceChange, Preferences, apply
 
 BODY = ("Dear {given_name|friend},\n\nThe {city} group meets on {event_date|Tuesday}. "
         "Bring a neighbour from {field:Ward|your street}.\n\nIn solidarity,\nThe team\n")

@@ -19,9 +19,9 @@ import random
 import statistics
 
 from bench.common import p95, synthetic_contacts, table, temp_vault, timed
-from vault.interactions import make_draft
-from vault.preferences import PreferenceChange, Preferences, apply
-from vault.values import DAY, parse_moment
+from vault.domain.interactions import make_draft
+from vault.domain.preferences import PreferenceChange, Preferences, apply
+from vault.domain.values import DAY, parse_moment
 
 NOW = parse_moment("2026-07-01")
 KIND_WEIGHTS = {

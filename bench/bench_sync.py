@@ -24,13 +24,14 @@ import time
 from pathlib import Path
 
 from bench.common import synthetic_contacts, table
-from sync import outbox, runner
+from sync import runner
+from sync import sending as outbox
 from sync.bodies import Role
 from sync.replica import Replica
 from sync.safety import safety_number
-from vault import contacts as contact_codec
 from vault.api import Vault
 from vault.crypto.kdf import TEST_PARAMS
+from vault.domain import contacts as contact_codec
 
 
 def _vault(root: Path, name: str) -> Vault:

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import table, timed
-from vault import header, leftovers
 from vault.api import Vault
+from vault.core import header, leftovers
 from vault.crypto import kdf
 from vault.errors import CannotUnlock
 

@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 from bench.common import p95, synthetic_contacts, table, temp_vault, timed
-from vault.contacts import encode
-from vault.store import Store
+from vault.core.store import Store
+from vault.domain.contacts import encode
 
 
 def plain_sqlcipher_seconds(drafts: list) -> float:  # type: ignore[type-arg]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vault.api import Vault
 from vault.crypto.kdf import TEST_PARAMS
-from vault.model import Address, ContactDraft, Email, Phone
+from vault.domain.model import Address, ContactDraft, Email, Phone
 
 GIVEN = [
     "Ana",

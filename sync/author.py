@@ -53,7 +53,7 @@ from vault.crypto import aead, keys
 
 
 class Identity(Protocol):
-    """This device: signs ops and opens key shares (``vault.identity.DeviceIdentity`` fits)."""
+    """This device: signs ops and opens key shares (``vault.core.identity.DeviceIdentity`` fits)."""
 
     @property
     def signing_public(self) -> bytes: ...

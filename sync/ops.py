@@ -70,7 +70,7 @@ MEMBERSHIP_KINDS = frozenset({Kind.MEMBER_ADD, Kind.MEMBER_REMOVE, Kind.KEY_ROTA
 
 
 class Signer(Protocol):
-    """What signs ops: ``vault.identity.DeviceIdentity`` satisfies it."""
+    """What signs ops: ``vault.core.identity.DeviceIdentity`` satisfies it."""
 
     @property
     def signing_public(self) -> bytes: ...

@@ -71,7 +71,7 @@ from vault.errors import IntegrityError
 
 
 class Me(Protocol):
-    """The local device, as the pipeline needs it: ``vault.identity.DeviceIdentity`` fits."""
+    """The local device, as the pipeline needs it: ``vault.core.identity.DeviceIdentity`` fits."""
 
     @property
     def signing_public(self) -> bytes: ...

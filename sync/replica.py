@@ -4,7 +4,7 @@
     ... change replica.state / replica.peers / replica.status, mark segments dirty ...
     replica.save()                           # in the caller's transaction if it has one
 
-Storage (``vault/sync_store.py``, every blob sealed under the local-wrap key):
+Storage (``vault/domain/sync_state.py``, every blob sealed under the local-wrap key):
 - ``segment:<hex>``: a segment's head, gap buffer and forks; its append-only op log is
   stored one sealed row per op (``sync_log``), so a sync appends only its new ops.
 - ``opening:<hex>``: keys a welcome named for the segment (``SegmentState.add_opening_key``):
@@ -34,9 +34,9 @@ from sync.hlc import Hlc, HybridClock
 from sync.peers import Peer, PeerBook
 from sync.state import MAX_LOG_OPS, SegmentState, SyncState
 from vault.api import Vault
+from vault.domain.sync_state import SyncStore
 from vault.encoding import decode, enc
 from vault.errors import IntegrityError
-from vault.sync_store import SyncStore
 
 SEGMENT_PREFIX = "segment:"
 OPENING_PREFIX = "opening:"

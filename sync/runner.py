@@ -36,7 +36,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sync import bundle, local, outbox, welcomes
+from sync import bundle, local, welcomes
+from sync import sending as outbox
 from sync.bodies import KeyRotate, MemberRemove, Role, parse_membership
 from sync.changes import changes_for
 from sync.errors import (

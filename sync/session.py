@@ -29,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sync import bundle, outbox, vv, welcomes
+from sync import bundle, vv, welcomes
+from sync import sending as outbox
 from sync.errors import (
     BadBundle,
     BundleTooLarge,

@@ -44,10 +44,10 @@ from dataclasses import dataclass
 from sync import bundle
 from sync.author import Identity as Signer
 from sync.errors import BadBundle
+from vault.core.identity import verify
 from vault.crypto import keys
 from vault.encoding import decode, enc
 from vault.errors import IntegrityError
-from vault.identity import verify
 
 MAGIC = bundle.MAGIC
 VERSION = 1

@@ -19,9 +19,9 @@ import click
 from click.core import ParameterSource
 
 from tui.passphrase import PassphraseSource
+from vault.domain.model import ContactDraft
 from vault.errors import InvalidInput
 from vault.interchange.json_io import read_contact_object
-from vault.model import ContactDraft
 
 MAX_CONTACT_BYTES = 1024 * 1024
 

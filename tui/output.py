@@ -21,7 +21,7 @@ import click
 
 from tui.safe_text import safe
 from vault import ids
-from vault.model import Contact
+from vault.domain.model import Contact
 
 
 def emit_json(value: Any) -> None:

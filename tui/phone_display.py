@@ -1,6 +1,6 @@
 """Phone numbers as people read them: `+33612345678` is shown `+33 6 12 34 56 78`.
 
-The rule: the vault stores E.164 (`vault/validate.py`), which is right for machines and for
+The rule: the vault stores E.164 (`vault/domain/validate.py`), which is right for machines and for
 copying into a dialler, and hard to read aloud. Screens show the international format grouped
 the way the country writes it, with the E.164 form beside it for copying. A number the vault
 kept as typed (it did not parse) is shown unchanged.

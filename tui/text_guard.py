@@ -3,7 +3,7 @@
 Python decodes ``sys.argv`` with ``surrogateescape``, so ``kith add --name $'\\xff'`` used to
 reach the vault as a lone surrogate and end in a traceback when sealed. ``guard`` wraps each
 command's callback (the whole tree, once) so that its text parameters go through
-``vault.text.require_text`` before the command runs: one line, exit 5, nothing changed.
+``vault.domain.text.require_text`` before the command runs: one line, exit 5, nothing changed.
 
 Not checked: parameters that name files or folders (``click.Path``/``click.File`` types, and the
 plain-string ``--out``, ``--to``, ``FOLDER`` and ``--*-file`` options), because a Linux file
@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from vault.text import require_text
+from vault.domain.text import require_text
 
 _PATH_NAMES = frozenset({"out", "to", "folder", "file", "path", "directory", "vault_dir"})
 

@@ -22,26 +22,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vault import activity_index as _activity
-from vault import format2, header, integrity, leftovers, segments
-from vault.contacts import ContactRepository
+from vault.core import format2, header, leftovers
+from vault.core.identity import DeviceIdentity, load_or_create
+from vault.core.private_dirs import make_private_dir
+from vault.core.records import RecordStore
+from vault.core.store import Store
 from vault.crypto import kdf
+from vault.domain import activity_index as _activity
+from vault.domain import integrity, segments
+from vault.domain.contacts import ContactRepository
+from vault.domain.events import EventRepository
+from vault.domain.interactions import InteractionRepository
+from vault.domain.preferences import PreferenceRepository
+from vault.domain.relationships import RelationshipRepository
+from vault.domain.retention import Outcome, Plan, Retention
+from vault.domain.saved_search import SavedSearchRepository
+from vault.domain.search import SearchIndex
+from vault.domain.segments import SegmentRepository
+from vault.domain.stats import Engagement, engagement
+from vault.domain.targets import TargetRepository
+from vault.domain.validate import check_region
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
-from vault.events import EventRepository
-from vault.identity import DeviceIdentity, load_or_create
-from vault.interactions import InteractionRepository
-from vault.preferences import PreferenceRepository
-from vault.private_dirs import make_private_dir
-from vault.records import RecordStore
-from vault.relationships import RelationshipRepository
-from vault.retention import Outcome, Plan, Retention
-from vault.saved_search import SavedSearchRepository
-from vault.search import SearchIndex
-from vault.segments import SegmentRepository
-from vault.stats import Engagement, engagement
-from vault.store import Store
-from vault.targets import TargetRepository
-from vault.validate import check_region
 
 Passphrase = str | bytes | bytearray
 APP_VERSION = "0.1.0"
@@ -226,7 +227,7 @@ class Vault:
         return self.check_all().get("contact", 0)
 
     def check_all(self) -> dict[str, int]:
-        """Verify every page and open every sealed value (``vault/integrity.py``, issue 12).
+        """Verify every page and open every sealed value (``vault/domain/integrity.py``, issue 12).
 
         Returns how many of each kind were opened; any failure is ``IntegrityError``.
         """
@@ -246,7 +247,7 @@ class Vault:
     ) -> None:
         """A new VMK under the new passphrase: the database is re-encrypted under a key derived
         from it and swapped in atomically, and both headers are rewritten in place, so an old
-        header with the old passphrase opens nothing current (``vault/format2.py``)."""
+        header with the old passphrase opens nothing current (``vault/core/format2.py``)."""
         old_secret, new_secret = passphrase_bytes(old), passphrase_bytes(new)
         chosen = params or self.header.params
         kdf.check_creatable(chosen, allow_weak=allow_weak)
@@ -332,7 +333,7 @@ class Vault:
     def engagement(
         self, *, now: int, since: int | None = None, segment: str | None = None
     ) -> Engagement:
-        """Engagement counts for all contacts or one segment's (``vault/stats.py``)."""
+        """Engagement counts for all contacts or one segment's (``vault/domain/stats.py``)."""
         found = self.segments.find(segment) if segment is not None else None
         return engagement(
             self.records.created_times("contact", found.id if found else None),

@@ -57,10 +57,10 @@ from sync.author import Identity
 from sync.bundle import MAX_BUNDLE_BYTES
 from sync.errors import MalformedOp, SessionFailed
 from sync.welcome import MAX_WELCOME_BYTES
+from vault.core.identity import verify
 from vault.crypto import channel
 from vault.encoding import decode, enc
 from vault.errors import IntegrityError, KithError
-from vault.identity import verify
 
 HELLO, AUTH, WELCOME, VECTOR, BUNDLE, END, ERROR = range(1, 8)
 LIMITS = {

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Iterator
 
 from tui.cli import main
-from vault import exporter
+from vault.interchange import exporter
 
 _render = exporter.render
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from tui.cli import main
-from vault import backup_manifest
+from vault.backup import manifest as backup_manifest
 
 _write = backup_manifest.TarReader.write
 

@@ -26,15 +26,16 @@ from sync import bundle, ops
 from sync.bundle import SegmentKey
 from sync.framing import frame
 from tests.conftest import PASSPHRASE
-from vault import backup, backup_restore
 from vault.api import Vault
+from vault.backup import create as backup
+from vault.backup import restore as backup_restore
 from vault.crypto import stream
 from vault.crypto.age import generate_identity
 from vault.crypto.kdf import TEST_PARAMS
+from vault.domain.model import ContactDraft, Email
 from vault.errors import KithError
-from vault.import_report import ImportOptions, Outcome
-from vault.importer import import_contacts
-from vault.model import ContactDraft, Email
+from vault.interchange.import_report import ImportOptions, Outcome
+from vault.interchange.importer import import_contacts
 
 FUZZ = settings(
     max_examples=40, deadline=None, derandomize=True, database=None,

@@ -22,8 +22,8 @@ from tui.screens.detail import DetailScreen
 from tui.screens.edit import EditScreen
 from vault.api import Vault
 from vault.crypto.kdf import TEST_PARAMS
+from vault.domain.model import ContactDraft
 from vault.errors import EditConflict
-from vault.model import ContactDraft
 
 
 def _ada(folder: Path) -> ContactDraft:

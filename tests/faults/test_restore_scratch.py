@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, Kith
-from vault import backup
+from vault.backup import create as backup
 from vault.crypto.age import generate_identity
 
 

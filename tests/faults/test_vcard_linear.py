@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 from tests.conftest import isolated_env, run_kith_process
-from vault.interchange.records import FieldBag
+from vault.domain.validate import MAX_FIELDS
+from vault.interchange.import_record import FieldBag
 from vault.interchange.vcard import read_vcards
-from vault.validate import MAX_FIELDS
 
 
 class _CountingDict(dict[str, str]):

@@ -21,9 +21,9 @@ import pytest
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.outreach_servers import Collector, Gateway, sms_gateway, smtp_server
 from vault.api import Vault
-from vault.interactions import make_draft
-from vault.model import Address, ContactDraft, Email, Phone
-from vault.preferences import PreferenceChange
+from vault.domain.interactions import make_draft
+from vault.domain.model import Address, ContactDraft, Email, Phone
+from vault.domain.preferences import PreferenceChange
 
 DAY = 86_400
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from outreach.outbox import Outbox
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import new_message, write
 from vault.api import Vault
-from vault.outreach.outbox import Outbox
 
 
 def _preview(kith: Kith, message: str) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_no_plaintext import scan
 from tests.conftest import PASSPHRASE, run_kith_process
 from tests.outreach.outreach_servers import Collector
 from tests.sealed_markers import cells_holding, files_holding
-from tests.test_no_plaintext import scan
 from vault.api import Vault
 
 MARKERS = {

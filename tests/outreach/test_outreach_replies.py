@@ -9,12 +9,12 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
+from outreach.replies import keyword
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import config_email, new_message
 from tests.outreach.outreach_servers import Collector
 from vault.api import Vault
-from vault.interactions import make_draft
-from vault.outreach.replies import keyword
+from vault.domain.interactions import make_draft
 
 
 def _reply(sender: str, body: str, *, in_reply_to: str = "", subject: str = "Re: S",

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from outreach.outbox import Outbox
+from outreach.sender import Outcome, Sender
 from tests.conftest import PASSPHRASE, ROOT, Kith
 from tests.outreach.conftest import config_email, new_message
 from tests.outreach.outreach_servers import Collector
 from vault.api import Vault
-from vault.model import ContactDraft, Email
-from vault.outreach.outbox import Outbox
-from vault.outreach.sender import Outcome, Sender
-from vault.preferences import PreferenceChange
+from vault.domain.model import ContactDraft, Email
+from vault.domain.preferences import PreferenceChange
 
 EXTRA = 9
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from outreach.config import sms_settings
+from outreach.outbox import Outbox
+from outreach.sender import Outcome, Sender
+from outreach.sms_gateway import SmsGateway
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import new_message, write
 from tests.outreach.outreach_servers import Gateway
 from vault.api import Vault
-from vault.outreach.config import sms_settings
-from vault.outreach.outbox import Outbox
-from vault.outreach.sender import Outcome, Sender
-from vault.outreach.sms_gateway import SmsGateway
 
 
 def _config(kith: Kith, gateway: Gateway, tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from outreach.outbox import Outbox
+from outreach.sender import RateLimiter
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import config_email, new_message, write
 from tests.outreach.outreach_servers import Collector, make_certificates, smtp_server
 from vault.api import Vault
-from vault.outreach.outbox import Outbox
-from vault.outreach.sender import RateLimiter
 
 
 def test_send_one_message_per_recipient_with_headers(
@@ -99,7 +99,7 @@ def test_consent_withdrawn_after_freeze_is_skipped(
     message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
                           "--audience", "segment:Volunteers", "--subject", "S")
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        from vault.outreach.sender import Outcome, Sender
+        from outreach.sender import Outcome, Sender
 
         raw = Outbox(vault.records, vault.private_segment).resolve(message)
         Sender(vault, raw, _NoTransport(), per_minute=60).freeze(Outcome())
@@ -130,7 +130,7 @@ def test_password_is_read_from_a_file_and_sealed(kith: Kith, tmp_path: Path) -> 
     shown = json.loads(kith("outreach", "config", "show", "--json").stdout)
     assert shown["email"]["password"] == "(set)" and shown["sms"] is None
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        from vault.outreach.config import OutreachConfig
+        from outreach.config import OutreachConfig
 
         assert OutreachConfig(vault.records, vault.private_segment).email().password == (
             "s3cret-Qmkpw")

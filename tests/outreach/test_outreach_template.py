@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from outreach.template import compile_template
 from vault.errors import InvalidInput
-from vault.outreach.template import compile_template
 
 
 def test_fields_defaults_and_literal_braces() -> None:

@@ -1,6 +1,6 @@
 """Fake collaborators for the sync core: devices with injected clocks, no I/O anywhere.
 
-A ``Device`` is one replica: an identity (``vault.identity.DeviceIdentity``, from fixed seeds so
+A ``Device`` is one replica: an identity (``vault.core.identity.DeviceIdentity``, from fixed seeds so
 runs are reproducible), a ``SyncState``, a ``Writer`` and a physical clock the test sets.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from sync import bundle, ops, outbox, vv
+from sync import bundle, ops, vv
+from sync import sending as outbox
 from sync.author import Writer
 from sync.bodies import Role, encode_content, encode_membership, kind_of
 from sync.hlc import Hlc
@@ -17,7 +18,7 @@ from sync.ops import ZERO_HASH
 from sync.peers import Peer
 from sync.pipeline import Outcome, receive_bundle
 from sync.state import SegmentState, SyncState
-from vault.identity import DeviceIdentity
+from vault.core.identity import DeviceIdentity
 
 SEGMENT = bytes(range(16))
 T0 = 1_750_000_000_000  # a fixed "now" in ms (June 2025)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sync import bundle, outbox, runner
+from sync import bundle, runner
+from sync import sending as outbox
 from sync.errors import BadBundle, BadSignature, BundleTooLarge
 from sync.replica import Replica
 from sync.welcome import make_welcome, open_welcome
@@ -16,7 +17,7 @@ from tests.conftest import PASSPHRASE
 from tests.sync.helpers import identity
 from tests.sync.pair import CONTACT, Org, ok, pair
 from vault.api import Vault
-from vault.records import RecordStore
+from vault.core.records import RecordStore
 
 
 @pytest.fixture(autouse=True)

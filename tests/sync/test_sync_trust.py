@@ -412,7 +412,7 @@ def test_welcome_keys_open_a_first_sync_split_over_many_bundles(
 ) -> None:
     """The new member's member.add (the trusted key) comes last: earlier bundles open with the
     welcome's opening keys, or the first sync of a large segment would never complete."""
-    from sync import outbox
+    from sync import sending as outbox
 
     real_split = bundle.split
     monkeypatch.setattr(outbox.bundle, "split", lambda ops: real_split(ops, budget=1500))

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from tui.app import KithApp, make_app
 from vault.api import Vault
 from vault.crypto.kdf import TEST_PARAMS
-from vault.model import Address, ContactDraft, Email, Phone
+from vault.domain.model import Address, ContactDraft, Email, Phone
 
 PASSPHRASE = "s3cret"  # short: the pilot types it key by key
 SIZE = (80, 24)

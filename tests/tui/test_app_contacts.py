@@ -30,7 +30,7 @@ from tui.screens.edit import EditScreen
 from tui.screens.main import MainScreen
 from tui.widgets import ContactList
 from vault.api import Vault
-from vault.model import ContactDraft, Phone
+from vault.domain.model import ContactDraft, Phone
 
 
 def names(app: KithApp) -> list[str]:

@@ -41,7 +41,7 @@ from tui.widgets import ContactList
 from tui.widgets.tick_box import TickBox
 from vault.api import Vault, is_vault
 from vault.crypto.kdf import TEST_PARAMS
-from vault.model import Contact, ContactDraft
+from vault.domain.model import Contact, ContactDraft
 
 
 def said(app: KithApp) -> str:

@@ -19,7 +19,7 @@ from tui.screens.edit import EditScreen
 from tui.screens.main import MainScreen
 from tui.widgets import ContactList
 from vault.api import Vault
-from vault.model import ContactDraft
+from vault.domain.model import ContactDraft
 
 
 def names(app: KithApp) -> list[str]:

@@ -19,9 +19,9 @@ from tui.screens.main import MainScreen
 from tui.screens.may_contact import WhoMayScreen
 from tui.widgets import ContactList
 from vault.api import Vault
-from vault.interactions import make_draft
-from vault.model import Phone
-from vault.preferences import PreferenceChange
+from vault.domain.interactions import make_draft
+from vault.domain.model import Phone
+from vault.domain.preferences import PreferenceChange
 
 
 def text_of(screen: WhoMayScreen, selector: str) -> str:

@@ -20,7 +20,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-import vault.records
+import vault.core.records
 from tests.tui.app_helpers import HOSTILE, PEOPLE, SIZE, app_for, make_vault, unlock, until
 from tui.app import KithApp
 

@@ -19,7 +19,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-import vault.records
+import vault.core.records
 from tests.tui.app_helpers import PASSPHRASE, app_for, unlock, until
 from tests.tui.test_app_snapshots import keys, steady, wait_for
 from tests.tui.workspace_helpers import make_organizing_vault

@@ -12,7 +12,7 @@ from tui.screens.form import FieldError, form_texts, parse_form
 from tui.screens.roster import EntryRows, Roster, View
 from tui.widgets.contact_list import ContactRow
 from vault.api import Vault
-from vault.model import Address, ContactDraft, Email, Phone
+from vault.domain.model import Address, ContactDraft, Email, Phone
 
 # -- Roster -------------------------------------------------------------------------------------
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from tests.tui.app_helpers import FIXED_TIME, PASSPHRASE, PEOPLE
 from vault.api import Vault
 from vault.crypto.kdf import TEST_PARAMS
-from vault.events import make_event
-from vault.interactions import make_draft
-from vault.model import ContactDraft, Phone
-from vault.preferences import PreferenceChange
+from vault.domain.events import make_event
+from vault.domain.interactions import make_draft
+from vault.domain.model import ContactDraft, Phone
+from vault.domain.preferences import PreferenceChange
 
 DAY = 86_400
 REFUSER = ContactDraft(name="Dana Refuser", phones=(Phone("+33698765432"),), tags=("press",))

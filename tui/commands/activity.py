@@ -18,9 +18,9 @@ from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, short_id, table, when
 from tui.safe_text import safe
-from vault.interactions import DIRECTIONS, KINDS, make_draft
-from vault.preferences import PreferenceChange, Preferences
-from vault.values import parse_moment
+from vault.domain.interactions import DIRECTIONS, KINDS, make_draft
+from vault.domain.preferences import PreferenceChange, Preferences
+from vault.domain.values import parse_moment
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC"

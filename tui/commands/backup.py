@@ -30,8 +30,9 @@ import click
 from tui.context import KithContext, pass_kith
 from tui.output import emit_json, when
 from tui.safe_text import safe
-from vault import backup, diceware
-from vault.backup_manifest import Manifest
+from vault.backup import create as backup
+from vault.backup import diceware
+from vault.backup.manifest import Manifest
 from vault.errors import InvalidInput
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -14,11 +14,10 @@ from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import contact_lines, emit_json, short_id, table
 from tui.safe_text import safe
 from vault.api import Vault
-from vault.errors import NotFound
-from vault.filters import parse as parse_filter
-from vault.model import Contact, ContactDraft, Email, Phone
-from vault.search import Entry, SearchIndex, fold
-from vault.validate import (
+from vault.domain.filters import parse as parse_filter
+from vault.domain.model import Contact, ContactDraft, Email, Phone
+from vault.domain.search import Entry, SearchIndex, fold
+from vault.domain.validate import (
     check_region,
     normalize_draft,
     normalize_email,
@@ -27,6 +26,7 @@ from vault.validate import (
     parse_field_assignment,
     split_label,
 )
+from vault.errors import NotFound
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 

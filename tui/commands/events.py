@@ -18,10 +18,10 @@ from tui.errors import SomeLinesFailed
 from tui.output import emit_json, short_id, table, when
 from tui.safe_text import safe
 from vault.api import Vault
+from vault.domain.events import ContactMatcher, Event, QuickSignup, make_event
+from vault.domain.validate import check_region
+from vault.domain.values import parse_moment
 from vault.errors import InvalidInput, KithError
-from vault.events import ContactMatcher, Event, QuickSignup, make_event
-from vault.validate import check_region
-from vault.values import parse_moment
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 DATE_HELP = "YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC"

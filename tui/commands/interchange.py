@@ -26,13 +26,13 @@ from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, PlaintextConsentRequired
 from tui.output import emit_json, short_id
 from tui.safe_text import safe
-from vault import exporter, ids
-from vault.duplicates import find_duplicates
+from vault import ids
+from vault.domain.validate import check_region
 from vault.errors import ExportExists, ImportFailed, NothingToMerge
-from vault.importer import ImportOptions, Outcome, import_contacts
-from vault.interchange import FORMATS, PRESETS
-from vault.merge import merge_contacts
-from vault.validate import check_region
+from vault.interchange import FORMATS, PRESETS, exporter
+from vault.interchange.contact_merge import merge_contacts
+from vault.interchange.duplicates import find_duplicates
+from vault.interchange.importer import ImportOptions, Outcome, import_contacts
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024

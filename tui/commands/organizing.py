@@ -16,10 +16,10 @@ from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, short_id, table
 from tui.safe_text import safe
 from vault import ids
-from vault.dates import day_of, day_start, iso, last_kept_day, parse_day
+from vault.domain.dates import day_of, day_start, iso, last_kept_day, parse_day
+from vault.domain.retention import ContactRetention, Plan, field_label
+from vault.domain.targets import Target
 from vault.errors import InvalidInput
-from vault.retention import ContactRetention, Plan, field_label
-from vault.targets import Target
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 STANCE_HELP = "1 strong supporter, 2 supporter, 3 undecided, 4 opponent, 5 strong opponent."

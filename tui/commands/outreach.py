@@ -31,6 +31,13 @@ from typing import Any
 
 import click
 
+from outreach import config as cfg
+from outreach.audience import resolve
+from outreach.compose import Draft, Renderer, compose
+from outreach.outbox import Message, Outbox
+from outreach.replies import ImportOutcome, ReplyImporter, read_mailbox, read_sms_webhooks
+from outreach.report import report
+from outreach.sender import Sender, Transport
 from tui.commands.outreach_paper import paper
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
@@ -39,13 +46,6 @@ from tui.passphrase import PassphraseSource
 from tui.safe_text import safe
 from vault.api import Vault
 from vault.errors import InvalidInput, NotFound
-from vault.outreach import config as cfg
-from vault.outreach.audience import resolve
-from vault.outreach.compose import Draft, Renderer, compose
-from vault.outreach.outbox import Message, Outbox
-from vault.outreach.replies import ImportOutcome, ReplyImporter, read_mailbox, read_sms_webhooks
-from vault.outreach.report import report
-from vault.outreach.sender import Sender, Transport
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 MAX_BODY_BYTES = 256 * 1024
@@ -274,8 +274,8 @@ def preview(kith: KithContext, message_id: str, as_json: bool) -> None:
 
 
 def _transport(vault: Vault, channel: str) -> tuple[Transport, int, str]:
-    from vault.outreach.email_out import SmtpTransport
-    from vault.outreach.sms_gateway import SmsGateway
+    from outreach.email_out import SmtpTransport
+    from outreach.sms_gateway import SmsGateway
 
     store = cfg.OutreachConfig(vault.records, vault.private_segment)
     if channel == "email":

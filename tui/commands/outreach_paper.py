@@ -18,6 +18,10 @@ from pathlib import Path
 
 import click
 
+from outreach.audience import Resolution, event_values, merge_values, parse_audience, resolve
+from outreach.compose import check_kind
+from outreach.paper import SHEETS, check_sheet, labels_pdf, letters_pdf, write_new_file
+from outreach.template import compile_template
 from tui.commands.interchange import destroy_advice
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, PlaintextConsentRequired
@@ -25,10 +29,6 @@ from tui.output import emit_json
 from tui.safe_text import safe
 from vault.api import Vault
 from vault.errors import ExportExists, InvalidInput
-from vault.outreach.audience import Resolution, event_values, merge_values, parse_audience, resolve
-from vault.outreach.compose import check_kind
-from vault.outreach.paper import SHEETS, check_sheet, labels_pdf, letters_pdf, write_new_file
-from vault.outreach.template import compile_template
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 KINDS = ["news", "campaign", "campaign-alerts", "events", "fundraising"]

@@ -10,7 +10,7 @@ from tui.context import KithContext, pass_kith
 from tui.output import emit_json, short_id, table
 from vault import ids
 from vault.api import Vault
-from vault.relationships import KINDS, Relationship
+from vault.domain.relationships import KINDS, Relationship
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 KIND_HELP = ", ".join(KINDS) + " (or the inverse: recruited, manages, has-member)"

@@ -19,8 +19,8 @@ from tui.output import emit_json, short_id, table, when
 from tui.safe_text import safe
 from vault import ids
 from vault.api import Vault
-from vault.dates import iso, last_kept_day
-from vault.segments import Segment
+from vault.domain.dates import iso, last_kept_day
+from vault.domain.segments import Segment
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 

@@ -30,8 +30,8 @@ from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, when
 from tui.safe_text import safe
 from vault.api import Vault
+from vault.domain.sync_state import SyncStore
 from vault.errors import InvalidInput, KithError
-from vault.sync_store import SyncStore
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 

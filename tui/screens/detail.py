@@ -32,8 +32,8 @@ from tui.screens.profile import (
     safety_lines,
 )
 from tui.screens.roster import Roster
+from vault.domain.model import Address, Contact
 from vault.errors import NotFound
-from vault.model import Address, Contact
 
 __all__ = ["DetailScreen", "contact_table"]
 

@@ -33,9 +33,11 @@ from tui.safe_text import safe
 from tui.screens.base import KithModal
 from tui.screens.palette import screen_commands
 from tui.widgets.tick_box import TickBox
-from vault import backup, diceware, exporter
+from vault.backup import create as backup
+from vault.backup import diceware
 from vault.errors import ImportFailed, InvalidInput, KithError
-from vault.importer import ImportOptions, import_contacts
+from vault.interchange import exporter
+from vault.interchange.importer import ImportOptions, import_contacts
 
 if TYPE_CHECKING:
     from tui.app import KithApp

@@ -4,12 +4,12 @@
 
 Rules and reasons:
 - The person is matched (email, else phone) or created, signed up and checked in by
-  `vault.events.quick_signup(..., checkin=True)`: the call `kith event quick --checkin` makes.
+  `vault.domain.events.quick_signup(..., checkin=True)`: the call `kith event quick --checkin` makes.
   Several contacts with that email or phone is refused (`AmbiguousContact`) rather than guessed.
 - Consent is recorded only when the box is ticked, and only for what was asked at the door:
   news of events on the channel given (`email:events` for an email, `sms:events` for a phone),
   with its provenance: source "sign-up at EVENT", the words asked, the time. Through
-  `vault.preferences.change`, the call `kith prefs --allow` makes.
+  `vault.domain.preferences.change`, the call `kith prefs --allow` makes.
 - Nothing of the previous person stays on screen: after each sign-up every field is emptied,
   the box unticked, and the confirmation names no one ("Signed up and checked in: a new
   contact. Next person."). The count of sign-ups is all that remains. An error is shown in
@@ -35,9 +35,9 @@ from tui.screens.base import KithScreen
 from tui.screens.profile import minute
 from tui.widgets.tick_box import TickBox
 from vault.api import Vault
+from vault.domain.events import ContactMatcher, Event
+from vault.domain.preferences import PreferenceChange
 from vault.errors import KithError
-from vault.events import ContactMatcher, Event
-from vault.preferences import PreferenceChange
 
 __all__ = ["CONSENT_TEXT", "DoorScreen"]
 

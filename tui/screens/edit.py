@@ -25,8 +25,8 @@ from textual.widgets import Footer, Header, Input, Static, TextArea
 from tui.screens.base import KithScreen
 from tui.screens.form import FieldError, form_texts, parse_form
 from tui.screens.roster import Roster
+from vault.domain.model import Contact
 from vault.errors import KithError
-from vault.model import Contact
 
 __all__ = ["EditScreen"]
 

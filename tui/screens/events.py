@@ -27,9 +27,9 @@ from tui.screens.base import KithModal, KithScreen
 from tui.screens.profile import minute
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
+from vault.domain.events import Event, make_event
+from vault.domain.values import parse_moment
 from vault.errors import InvalidInput, KithError
-from vault.events import Event, make_event
-from vault.values import parse_moment
 
 __all__ = ["EventDialog", "EventsScreen"]
 

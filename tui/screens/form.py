@@ -2,7 +2,7 @@
 
 Rules and reasons:
 - Multi-valued fields are one item per line: emails and phones as ``[label:] value`` (labels are
-  the known words of `vault.validate.split_label`: home, work, mobile...), addresses as
+  the known words of `vault.domain.validate.split_label`: home, work, mobile...), addresses as
   ``[label:] street; city; region; postcode; country``, tags one per line, custom fields as
   ``KEY=VALUE``. Languages are one line, comma-separated.
 - What the form shows is sanitized (`tui.safe_text.safe`), so a stored value holding control
@@ -21,9 +21,8 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from tui.safe_text import safe
-from vault.errors import InvalidInput
-from vault.model import Address, ContactDraft, Email, Phone
-from vault.validate import (
+from vault.domain.model import Address, ContactDraft, Email, Phone
+from vault.domain.validate import (
     normalize_draft,
     normalize_email,
     normalize_phone,
@@ -31,6 +30,7 @@ from vault.validate import (
     parse_field_assignment,
     split_label,
 )
+from vault.errors import InvalidInput
 
 __all__ = ["MULTI_LINE", "SINGLE_LINE", "FieldError", "form_texts", "parse_form"]
 

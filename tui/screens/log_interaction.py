@@ -6,7 +6,7 @@ Rules and reasons:
   field suggests the rest. The date is empty, meaning now; Enter in any field logs.
 - Amount and currency appear only for a donation and the label only for a custom kind, because
   the vault refuses them anywhere else.
-- Every rule is the vault's: the draft is built by `vault.interactions.make_draft` (the same
+- Every rule is the vault's: the draft is built by `vault.domain.interactions.make_draft` (the same
   call as `kith log`) and its one-line error is shown in the dialog; nothing is written until
   it passes. The dialog never repeats what was typed in an error.
 """
@@ -27,10 +27,10 @@ from textual.widgets import Footer, Input, Static
 from tui.safe_text import safe
 from tui.screens.base import KithModal
 from vault.api import Vault
+from vault.domain.interactions import DIRECTIONS, KINDS, Interaction, make_draft
+from vault.domain.model import Contact
+from vault.domain.values import parse_moment
 from vault.errors import KithError
-from vault.interactions import DIRECTIONS, KINDS, Interaction, make_draft
-from vault.model import Contact
-from vault.values import parse_moment
 
 __all__ = ["LogScreen", "complete_kind"]
 

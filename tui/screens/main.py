@@ -41,9 +41,9 @@ from tui.screens.search_language import is_structured, matching_ids
 from tui.screens.unlock import expire_due
 from tui.widgets import ContactFilter, ContactList
 from tui.widgets.tag_panel import TagPanel
+from vault.domain.model import Contact
+from vault.domain.search import Entry
 from vault.errors import KithError
-from vault.model import Contact
-from vault.search import Entry
 
 __all__ = ["MainScreen"]
 

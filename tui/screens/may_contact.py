@@ -3,7 +3,7 @@ each with the reason. `kith may-contact` lists only the first group; here nobody
 silently.
 
 Rules and reasons:
-- The answer is the vault's: `vault.outreach.audience.resolve`, the same call an outreach
+- The answer is the vault's: `outreach.audience.resolve`, the same call an outreach
   preview makes, so this screen and a send can never disagree. Its reasons, in order:
   no consent recorded (opt-in), do-not-contact, no consent for CHANNEL:KIND, frequency limit
   (shown with the date it lifts, from the activity index's last outbound message), no address
@@ -30,20 +30,20 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Static
 
+from outreach.audience import Resolution, resolve
 from tui.phone_display import readable_phone
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
 from tui.screens.profile import day
 from vault.api import Vault
-from vault.errors import KithError
-from vault.outreach.audience import Resolution, resolve
-from vault.preferences import (
+from vault.domain.preferences import (
     CHANNELS,
     FREQUENCIES,
     MESSAGE_KINDS,
     check_channel,
     check_message_kind,
 )
+from vault.errors import KithError
 
 __all__ = ["WhoMayScreen", "until_note"]
 

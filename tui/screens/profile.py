@@ -30,13 +30,19 @@ from rich.text import Text
 
 from tui.safe_text import safe
 from vault.api import Vault
+from vault.domain.events import ATTENDED, SIGNUP, Event
+from vault.domain.interactions import Interaction, is_outbound_message
+from vault.domain.model import Contact
+from vault.domain.preferences import (
+    CHANNELS,
+    FREQUENCIES,
+    MESSAGE_KINDS,
+    Preferences,
+    frequency_ok,
+)
+from vault.domain.relationships import Relation
+from vault.domain.targets import Target
 from vault.errors import NotFound
-from vault.events import ATTENDED, SIGNUP, Event
-from vault.interactions import Interaction, is_outbound_message
-from vault.model import Contact
-from vault.preferences import CHANNELS, FREQUENCIES, MESSAGE_KINDS, Preferences, frequency_ok
-from vault.relationships import Relation
-from vault.targets import Target
 
 __all__ = [
     "PAGE_SIZE",

@@ -5,7 +5,7 @@ Rules and reasons:
 - The index is filled by one background thread, a batch at a time, so the first screen never
   waits for 100,000 decryptions (about 17 s on a small laptop): the list shows the first batch
   after a fraction of a second and grows while the rest is decrypted. The TUI owns this index
-  (a `vault.search.SearchIndex` fed from `vault.contacts.all()`) rather than calling
+  (a `vault.domain.search.SearchIndex` fed from `vault.domain.contacts.all()`) rather than calling
   `Vault.search_index()`, which only returns once everything is decrypted.
 - Every read and write of the index goes through one lock, so a search never caches a result
   computed from a batch that was being added at the same moment.
@@ -25,8 +25,8 @@ from typing import Any, overload
 
 from tui.widgets.contact_list import ContactRow
 from vault.api import Vault
-from vault.model import Contact, ContactDraft
-from vault.search import Entry, SearchIndex
+from vault.domain.model import Contact, ContactDraft
+from vault.domain.search import Entry, SearchIndex
 
 __all__ = ["EntryRows", "Roster", "View"]
 

@@ -2,14 +2,14 @@
 
     plain words            search-as-you-type in the in-memory index, as before
     tag:press -contacted:90d allows:email:events ...
-                           the saved-search language (vault/filters.py), evaluated by the
+                           the saved-search language (vault/domain/filters.py), evaluated by the
                            vault's activity index: the same call as `kith search`
     saved:NAME             the saved search NAME (`kith search QUERY --save NAME`), as
                            `kith list --saved NAME`
 
 Rules and reasons:
 - Nothing here decides what matches: plain text goes to `SearchIndex.search`, everything else
-  to `vault.saved_searches.evaluate` (`vault.filters.parse` says which), so the TUI and the
+  to `vault.saved_searches.evaluate` (`vault.domain.filters.parse` says which), so the TUI and the
   CLI can never disagree about who a filter names.
 - Evaluation may build the activity index (one decryption pass over the vault), so it runs in
   a worker thread; a malformed query is refused by the vault's parser with its one-line error,
@@ -20,7 +20,7 @@ Rules and reasons:
 from __future__ import annotations
 
 from vault.api import Vault
-from vault.filters import parse
+from vault.domain.filters import parse
 
 __all__ = ["SAVED", "expand", "is_structured", "matching_ids"]
 

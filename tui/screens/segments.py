@@ -3,7 +3,7 @@ rename and delete segments; Enter shows a segment's contacts in the list.
 
 Rules and reasons:
 - Every change is the vault's own call, as `kith segment add|remove|create|rename|delete`
-  makes it (`vault.segments`), with its errors shown in one line.
+  makes it (`vault.domain.segments`), with its errors shown in one line.
 - Delete asks first, with the CLI's words and numbers (`plan_delete`): how many records stay in
   another segment and how many, only in this one, are shredded; Cancel has the focus. The delete
   (which compacts the file) runs in a worker thread.
@@ -28,9 +28,9 @@ from tui.safe_text import safe
 from tui.screens.base import KithModal, KithScreen
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
-from vault.dates import iso, last_kept_day
+from vault.domain.dates import iso, last_kept_day
+from vault.domain.segments import Segment
 from vault.errors import KithError
-from vault.segments import Segment
 
 __all__ = ["NameDialog", "SegmentDeleteDialog", "SegmentsScreen"]
 

@@ -6,7 +6,7 @@ key) or one generated passphrase (an scrypt stanza). Files are binary, never arm
 
 Rules:
 
-- Every decrypt runs ``vault.agefile.parse_header`` first, before any key or passphrase is used:
+- Every decrypt runs ``vault.crypto.agefile.parse_header`` first, before any key or passphrase is used:
   pyrage alone accepts headers the spec says MUST be rejected, and would run scrypt at any work
   factor a file asks for.
 - X25519 files are written by pyrage. Passphrase files are written here, with ``cryptography``
@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.hmac import HMAC
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from vault.agefile import (
+from vault.crypto.agefile import (
     BODY_COLUMNS,
     MAX_HEADER_BYTES,
     MAX_SCRYPT_LOG_N,

@@ -1,7 +1,7 @@
 """Import and export: vCard and CSV from the tools organizers already use, and JSON.
 
 This package only turns bytes into ``ContactDraft`` values and back; it never opens a vault,
-validates an email or normalizes a phone (``vault/validate.py`` does, for every way a contact
+validates an email or normalizes a phone (``vault/domain/validate.py`` does, for every way a contact
 enters). Readers are lazy: ``read_contacts`` decodes the whole file once, then yields one
 ``ImportRecord`` at a time, so 100,000 contacts never exist as drafts all at once. A malformed
 file raises ``InvalidInput`` naming the line (and column or property), never a value, possibly
@@ -28,9 +28,9 @@ from vault.interchange.detect import (
     decode_strict,
     detect_format,
 )
+from vault.interchange.import_record import ImportRecord
 from vault.interchange.json_io import read_json, write_json
 from vault.interchange.presets import PRESETS
-from vault.interchange.records import ImportRecord
 from vault.interchange.vcard import read_vcards, write_vcard
 
 

@@ -11,7 +11,7 @@ Reading rules, with their reasons:
   as the same clear error, so a 3 MB cell neither exhausts memory nor hangs.
 - A record's line is the physical line where its row starts, so a quoted cell spanning lines
   does not shift the numbers after it.
-- Phones and emails are kept exactly as written (trimmed); ``vault/validate.py`` normalizes.
+- Phones and emails are kept exactly as written (trimmed); ``vault/domain/validate.py`` normalizes.
 
 The generic (Kith) CSV, written by ``write_csv`` and read back losslessly by the ``generic``
 preset: columns ``presets.GENERIC_COLUMNS``. Scalar columns hold the text as is. Multi-valued
@@ -37,9 +37,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol
 
+from vault.domain.model import Address, ContactDraft, Email, Phone
 from vault.errors import InvalidInput
-from vault.interchange.presets import GENERIC_COLUMNS, Target, build_plan
-from vault.interchange.records import (
+from vault.interchange.import_record import (
     CONTROL_CHARS,
     MAX_VALUE_CHARS,
     FieldBag,
@@ -49,7 +49,7 @@ from vault.interchange.records import (
     split_escaped,
     without_controls,
 )
-from vault.model import Address, ContactDraft, Email, Phone
+from vault.interchange.presets import GENERIC_COLUMNS, Target, build_plan
 
 _FORMULA = "=+-@\t\r"
 _ITEM_ESCAPE = re.compile(r"\\(.)", re.S)

@@ -10,7 +10,7 @@ Rules: the writer streams one object per line inside ``[`` ... ``]`` (UTF-8, not
 control characters are escaped by JSON itself, so nothing is lost). The reader decodes one object
 at a time, records the line where each object starts, and refuses with that line any value of the
 wrong type, any unknown key and any string over 64 KiB. A phone's ``valid`` flag is not part of
-the shape: every phone read is ``valid=True`` until ``vault/validate.py`` decides.
+the shape: every phone read is ``valid=True`` until ``vault/domain/validate.py`` decides.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from vault.domain.model import Address, ContactDraft, Email, Phone
 from vault.errors import InvalidInput
-from vault.interchange.records import MAX_VALUE_CHARS, ImportRecord
-from vault.model import Address, ContactDraft, Email, Phone
+from vault.interchange.import_record import MAX_VALUE_CHARS, ImportRecord
 
 _SPACE = re.compile(r"[ \t\r\n]*")
 _ADDRESS_KEYS = ("street", "locality", "region", "postal_code", "country", "label")

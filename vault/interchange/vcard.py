@@ -43,8 +43,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
+from vault.domain.model import Address, ContactDraft, Email, Phone
 from vault.errors import InvalidInput
-from vault.interchange.records import (
+from vault.interchange.import_record import (
     CONTROL_CHARS,
     MAX_VALUE_CHARS,
     FieldBag,
@@ -54,7 +55,6 @@ from vault.interchange.records import (
     split_escaped,
     without_controls,
 )
-from vault.model import Address, ContactDraft, Email, Phone
 
 _NAME = re.compile(r"(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)")
 _SKIPPED = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})

@@ -1,0 +1,89 @@
+"""Questions answered from the plaintext columns of ``records``, without decrypting anything.
+
+Ids, types, creation and expiry times are plaintext inside the encrypted database (see
+``vault/core/schema.py``) precisely so these answers need no record key. This is a mixin of
+``RecordStore``: it needs only ``self.store``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vault.core.store import Store
+
+ID_BYTES = 16
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+class RecordQueries:
+    """Id, count, type, field-name and time queries on ``self.store``."""
+
+    store: Store
+
+    def ids_with_prefix(self, record_type: str, prefix: bytes, prefix_bits: int) -> list[bytes]:
+        """Ids of ``record_type`` whose first ``prefix_bits`` bits equal ``prefix`` (at most 2)."""
+        low = prefix + b"\x00" * (ID_BYTES - len(prefix))
+        high_bytes = bytearray(prefix + b"\xff" * (ID_BYTES - len(prefix)))
+        spare = len(prefix) * 8 - prefix_bits
+        if spare:
+            high_bytes[len(prefix) - 1] |= (1 << spare) - 1
+        rows = self.store.execute(
+            "SELECT id FROM records WHERE type = ? AND id >= ? AND id <= ? ORDER BY id LIMIT 2",
+            (record_type, low, bytes(high_bytes)),
+        )
+        return [bytes(r[0]) for r in rows]
+
+    def count(self, record_type: str) -> int:
+        """How many records of one type exist."""
+        row = self.store.one("SELECT count(*) FROM records WHERE type = ?", (record_type,))
+        return int(row[0]) if row else 0
+
+    def set_expiry(self, record_id: bytes, expires: int | None) -> None:
+        """Set or clear when a record expires (plaintext epoch seconds; see schema.py)."""
+        self.store.execute("UPDATE records SET expires = ? WHERE id = ?", (expires, record_id))
+
+    def expiring(self, record_type: str) -> list[tuple[bytes, int]]:
+        """(id, expires) of every record of ``record_type`` that has an expiry, soonest first."""
+        rows = self.store.execute(
+            "SELECT id, expires FROM records WHERE type = ? AND expires IS NOT NULL "
+            "ORDER BY expires, id",
+            (record_type,),
+        )
+        return [(bytes(r[0]), int(r[1])) for r in rows]
+
+    def ids_with_field(self, record_type: str, name: str) -> list[bytes]:
+        """Ids of records of ``record_type`` that have a field called ``name`` (names are plain).
+
+        ``name`` is a field name from Kith's own code (checked below), written into the SQL as a
+        literal so SQLite can use a partial index such as ``fields_with_expiry``.
+        """
+        if not _FIELD_NAME.fullmatch(name):
+            raise ValueError("field names are lowercase identifiers")
+        rows = self.store.execute(
+            f"SELECT f.record_id FROM fields f WHERE f.name = '{name}' AND EXISTS "  # noqa: S608
+            "(SELECT 1 FROM records r WHERE r.id = f.record_id AND r.type = ?) "
+            "ORDER BY f.record_id",
+            (record_type,),
+        )
+        return [bytes(r[0]) for r in rows]
+
+    def created_times(
+        self, record_type: str, segment_id: bytes | None = None
+    ) -> list[tuple[bytes, int]]:
+        """(id, created) of every record of a type (in one segment if given); no decryption."""
+        if segment_id is None:
+            rows = self.store.execute(
+                "SELECT id, created FROM records WHERE type = ? ORDER BY id", (record_type,)
+            )
+        else:
+            rows = self.store.execute(
+                "SELECT r.id, r.created FROM records r JOIN record_keys k ON k.record_id = r.id "
+                "WHERE r.type = ? AND k.segment_id = ? ORDER BY r.id",
+                (record_type, segment_id),
+            )
+        return [(bytes(r[0]), int(r[1])) for r in rows]
+
+    def type_of(self, record_id: bytes) -> str | None:
+        """The type of a record, or None if it does not exist."""
+        row = self.store.one("SELECT type FROM records WHERE id = ?", (record_id,))
+        return str(row[0]) if row else None
