@@ -176,7 +176,7 @@ async def scenario(folder: Path, monitor: StallMonitor) -> dict[str, float]:
             out["filter_max"] = max(latencies) * 1e3
             out["filter_median"] = statistics.median(latencies) * 1e3
             # The same keystrokes, the search alone (Roster.rows: SearchIndex.search + sort),
-            # on this thread with nothing else running: the part that belongs to vault/domain/search.py.
+            # on this thread with nothing else running: the part in vault/domain/search.py.
             compute = []
             for word in WORDS:
                 for end in range(1, len(word) + 1):

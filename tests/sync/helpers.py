@@ -1,6 +1,6 @@
 """Fake collaborators for the sync core: devices with injected clocks, no I/O anywhere.
 
-A ``Device`` is one replica: an identity (``vault.core.identity.DeviceIdentity``, from fixed seeds so
+A ``Device`` is one replica: an identity (``vault.core.identity.DeviceIdentity``, fixed seeds so
 runs are reproducible), a ``SyncState``, a ``Writer`` and a physical clock the test sets.
 """
 

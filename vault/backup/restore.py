@@ -6,7 +6,7 @@
     read_identity_file(path)                              -> the AGE-SECRET-KEY-1... lines
 
 Rules and reasons:
-- The age header is checked strictly (``vault.crypto.agefile``) before any key or passphrase is used,
+- The age header is checked strictly (``vault.crypto.agefile``) before any secret is used,
   then the payload streams through the strict tar parser (``vault.backup.manifest.TarReader``);
   the manifest signature and every member hash are checked before anything is placed.
 - ``restore`` writes into a 0700 scratch folder next to the target (same file system, so the

@@ -1,7 +1,7 @@
 """The links between records: who an interaction is about, who signed up for an event.
 
 A link is ``(record, target, role, dependent)`` in the ``links`` table (plaintext inside the
-encrypted database: see ``vault/core/schema.py``). ``dependent`` means the record exists only because
+encrypted database: see ``vault/core/schema.py``). ``dependent``: the record exists only because
 of the target (an interaction about a contact, a relationship between two contacts), so
 shredding the target shreds it too (``RecordStore.shred`` follows ``dependents``).
 

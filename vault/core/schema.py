@@ -93,7 +93,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         # Backups (issue 4): this vault's one device identity (Ed25519 signing seed and X25519
-        # secret, 64 bytes) sealed under the local-wrap key; see vault/core/identity.py. Numbered 0004
+        # secret, 64 bytes) sealed under the local-wrap key; see vault/core/identity.py. Number 0004
         # because 0003 was taken by the segment-expiry migration.
         "0004-device-identity",
         """
@@ -107,7 +107,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
         # Import dedupe (issue 3): one row per contact holding keyed, truncated digests of its
         # normalized emails and phones (or of the whole contact when it has neither), and the
-        # contact's fingerprint when indexed; see vault/interchange/blind_index.py. A local cache, never
+        # contact's fingerprint when indexed; see vault/interchange/blind_index.py. A local cache,
+        # never
         # synced; rows go with their contact (ON DELETE CASCADE).
         "0005-blind-index",
         """

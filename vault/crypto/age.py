@@ -6,7 +6,7 @@ key) or one generated passphrase (an scrypt stanza). Files are binary, never arm
 
 Rules:
 
-- Every decrypt runs ``vault.crypto.agefile.parse_header`` first, before any key or passphrase is used:
+- Every decrypt runs ``vault.crypto.agefile.parse_header`` first, before any key or passphrase:
   pyrage alone accepts headers the spec says MUST be rejected, and would run scrypt at any work
   factor a file asks for.
 - X25519 files are written by pyrage. Passphrase files are written here, with ``cryptography``

@@ -8,7 +8,7 @@ Rules and reasons:
   dictionary of all phone numbers (a small space) cannot be hashed and compared.
 - ``kind`` (``email``, ``phone``, ``content``) is part of the length-prefixed message, so the
   same text indexed under two kinds gives unrelated digests.
-- Truncation to ``bits`` is deliberate (CipherSweet's rule, chosen by ``vault/interchange/blind_index.py``):
+- Truncation to ``bits`` is deliberate (CipherSweet's rule, see ``interchange/blind_index.py``):
   several different values share each digest, so the index alone cannot tell two contacts
   apart with certainty; every match is confirmed against the decrypted contact.
 

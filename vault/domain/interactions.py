@@ -17,7 +17,7 @@ Rules and reasons:
 - A donation must carry an amount and a currency, and only a donation may: money recorded on a
   phone call would be counted by no report and trusted by nobody.
 - An *outbound message* (``email-sent``, or ``sms``/``call`` not marked inbound) is what the
-  frequency limit of ``vault/domain/preferences.py`` counts; *contacted* (the saved-search word) is an
+  frequency limit of ``vault/domain/preferences.py`` counts; *contacted* (a saved-search word) is an
   outbound message or a ``meeting``. A call or SMS with no direction counts as outbound: the
   safe reading for a do-not-pester limit.
 - Writing here updates the in-memory activity index if it is built, so a saved search run in

@@ -1,6 +1,6 @@
 """The contact model: frozen values that the rest of Kith passes around.
 
-Only the repository layer (``vault/domain/contacts.py``) knows how these map onto sealed fields, tables
+Only the repository layer (``vault/domain/contacts.py``) maps these onto sealed fields, tables
 and columns. A ``ContactDraft`` is what a user, an importer or a sync merge proposes; it has no
 id or times. A ``Contact`` is a draft that has been stored.
 

@@ -325,5 +325,5 @@ class PreferenceRepository:
 def may_contact(
     vault: Vault, channel: str, kind: str, *, at: datetime | None = None
 ) -> list[str]:
-    """``vault.domain.preferences.may_contact(channel, kind, at=at)``: the one call outreach needs."""
+    """``vault.preferences.may_contact(channel, kind, at=at)``: the one call outreach needs."""
     return vault.preferences.may_contact(channel, kind, at=at)

@@ -1,6 +1,6 @@
 """Retention: data that is kept only until a date, then crypto-shredded.
 
-Three things can carry an expiry (a UTC day; kept through the end of that day, ``vault/domain/dates.py``):
+Three things can carry an expiry (a UTC day, kept to its end; ``vault/domain/dates.py``):
 
 - a contact: ``records.expires`` (plaintext epoch seconds inside the encrypted database, like
   ``created``), so finding what is due needs no decryption;

@@ -118,7 +118,7 @@ def merge_drafts(base: ContactDraft, extra: ContactDraft) -> ContactDraft:
 
 
 def fits(draft: ContactDraft) -> str | None:
-    """Why ``draft`` cannot be stored after a merge (a limit of ``vault/domain/validate.py``), or None."""
+    """Why ``draft`` cannot be stored after a merge (``vault/domain/validate.py``), or None."""
     for many, what in ((draft.emails, "emails"), (draft.phones, "phones"),
                        (draft.addresses, "addresses"), (draft.tags, "tags")):  # fmt: skip
         if len(many) > MAX_ITEMS:

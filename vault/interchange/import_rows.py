@@ -2,7 +2,7 @@
 
     batches(data, options, region) -> Iterator[Batch]
 
-Reads the file with ``vault/interchange`` and normalizes each record with ``vault/domain/validate.py``
+Reads the file with ``vault/interchange`` and checks each record with ``vault/domain/validate.py``
 (lenient: a phone that does not parse is kept as typed). Rows come in batches of
 ``BATCH_ROWS`` so the importer can match and write while the rest of the file is still being
 read. A file-level problem (encoding, binary data, broken structure, a ragged row, a value over

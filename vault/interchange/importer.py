@@ -3,7 +3,7 @@
     import_contacts(vault, data, ImportOptions(...), progress) -> Outcome
 
 How, with the reasons:
-- Everything happens in one transaction. Rows arrive in batches (``vault/interchange/import_rows.py``,
+- Everything happens in one transaction. Rows come in batches (``import_rows.py``,
   read in a separate process for large files) and are matched and written as they come, so
   reading, sealing and writing overlap. A file-level refusal anywhere in the file
   (``ImportFailed``, naming the line) or any failure while writing rolls the whole transaction
@@ -12,7 +12,7 @@ How, with the reasons:
   (``vault/interchange/blind_index.py``, every candidate confirmed against the decrypted contact) by
   casefolded email and E.164 phone; a row with neither is compared by its whole content.
 - A row matching exactly one contact (in the vault or earlier in the file) is merged into it
-  (``vault/interchange/contact_merge.py``: unions, scalars filled only where empty). Rows of one file that match
+  (``contact_merge.py``: unions, scalars filled only where empty). Rows of one file that match
   each other become one contact: if the first was already written, it is updated at the end
   (or, when a later row joins two written ones, one is merged into the other and shredded,
   inside the same transaction).

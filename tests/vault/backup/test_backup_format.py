@@ -1,6 +1,6 @@
 """The backup's inner format, piece by piece: device identity, manifest, strict tar reader.
 
-The CLI-level tests (tests/vault/backup/test_backup.py) prove that damage is refused end to end; these pin
+The CLI tests (tests/vault/backup/test_backup.py) show that damage is refused end to end; these pin
 each rule where it is implemented, with inputs no encoder of ours would produce.
 """
 
