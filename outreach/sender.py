@@ -79,7 +79,7 @@ class RateLimiter:
 
 
 @dataclass
-class Outcome:
+class SendOutcome:
     """What one ``send`` run did (counts over this run) and what is left."""
 
     sent: int = 0
@@ -113,7 +113,7 @@ class Sender:
         self.unsubscribe = unsubscribe
         self.now = now
 
-    def freeze(self, outcome: Outcome) -> None:
+    def freeze(self, outcome: SendOutcome) -> None:
         """Resolve the audience and queue its recipients, once."""
         if self.message.frozen:
             return
@@ -124,7 +124,7 @@ class Sender:
         outcome.frozen_now = len(found.recipients)
         self.message = self.outbox.get(self.message_id)
 
-    def _settle_interrupted(self, deliveries: list[Delivery], outcome: Outcome) -> list[Delivery]:
+    def _settle_interrupted(self, deliveries: list[Delivery], outcome: SendOutcome) -> list[Delivery]:
         """Decide what each ``sending`` delivery became (module rules)."""
         out: list[Delivery] = []
         for item in deliveries:
@@ -165,9 +165,9 @@ class Sender:
             self.vault.interactions.log(item.contact, draft)
 
     def run(self, *, retry_uncertain: bool = False,
-            progress: Callable[[int, int], None] | None = None) -> Outcome:
+            progress: Callable[[int, int], None] | None = None) -> SendOutcome:
         """Freeze if needed, settle interrupted sends, then deliver what is left."""
-        outcome = Outcome()
+        outcome = SendOutcome()
         self.freeze(outcome)
         deliveries = self._settle_interrupted(self.outbox.deliveries(self.message_id), outcome)
         wanted = {"queued", "uncertain"} if retry_uncertain else {"queued"}
@@ -190,7 +190,7 @@ class Sender:
         return outcome
 
     def _deliver(self, item: Delivery, contacts: dict[str, Contact], renderer: Renderer,
-                 outcome: Outcome) -> None:
+                 outcome: SendOutcome) -> None:
         contact = contacts.get(ids.full(item.contact))
         reason = self._consent_reason(ids.full(item.contact))
         if contact is None or reason:

@@ -35,7 +35,7 @@ from vault.domain.events import EventRepository
 from vault.domain.interactions import InteractionRepository
 from vault.domain.preferences import PreferenceRepository
 from vault.domain.relationships import RelationshipRepository
-from vault.domain.retention import Outcome, Plan, Retention
+from vault.domain.retention import ExpiryOutcome, Plan, Retention
 from vault.domain.saved_search import SavedSearchRepository
 from vault.domain.search import SearchIndex
 from vault.domain.segments import SegmentRepository
@@ -311,7 +311,7 @@ class Vault:
         """Expiry dates and the expire run (also called by the TUI on unlock)."""
         return Retention(self.records, self.contacts, self.segments)
 
-    def expire(self, plan: Plan) -> Outcome:
+    def expire(self, plan: Plan) -> ExpiryOutcome:
         """Apply a retention plan (``retention.plan(now)``), then drop the in-memory indexes.
 
         The TUI calls this on unlock and the CLI from ``kith expire``: dropping the search and

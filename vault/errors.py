@@ -13,6 +13,7 @@ with. Third-party errors are mapped to these where they enter the package, so no
     +-- ExportExists (1)
     +-- RecoveryKeyExists (1)
     +-- TransportFailed (1)
+    +-- VaultBusy (1)          another Kith process holds the database
     +-- VaultExists (1)
     +-- VaultLocked (1)
     +-- VaultReplaced (1)     another process changed the passphrase under this one
@@ -124,6 +125,10 @@ class EditConflict(KithError):
 
 class VaultExists(KithError):
     """A vault already exists there."""
+
+
+class VaultBusy(KithError):
+    """The vault is busy in another Kith process; try again in a moment."""
 
 
 class VaultLocked(KithError):

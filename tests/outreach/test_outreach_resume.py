@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from outreach.outbox import Outbox
-from outreach.sender import Outcome, Sender
+from outreach.sender import SendOutcome, Sender
 from tests.conftest import PASSPHRASE, ROOT, Kith
 from tests.outreach.conftest import config_email, new_message
 from tests.outreach.outreach_servers import Collector
@@ -83,7 +83,7 @@ def test_interrupted_email_is_uncertain_not_resent_unless_asked(
         outbox = Outbox(vault.records, vault.private_segment)
         raw = outbox.resolve(message)
         sender = Sender(vault, raw, _Unused(), per_minute=60)
-        sender.freeze(Outcome())
+        sender.freeze(SendOutcome())
         first = outbox.deliveries(raw)[0]
         outbox.update(first.id, state="sending", message_id="<x@org.example>")
     result = json.loads(kith("outreach", "send", message, "--json").stdout)
@@ -105,7 +105,7 @@ def test_retry_uncertain_in_the_same_run_resends_an_interrupted_email(
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
         outbox = Outbox(vault.records, vault.private_segment)
         raw = outbox.resolve(message)
-        Sender(vault, raw, _Unused(), per_minute=60).freeze(Outcome())
+        Sender(vault, raw, _Unused(), per_minute=60).freeze(SendOutcome())
         outbox.update(outbox.deliveries(raw)[0].id, state="sending", message_id="<x@y>")
     result = json.loads(kith("outreach", "send", message, "--retry-uncertain", "--json").stdout)
     assert (result["sent"], result["uncertain"]) == (3, 0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from outreach.config import sms_settings
 from outreach.outbox import Outbox
-from outreach.sender import Outcome, Sender
+from outreach.sender import SendOutcome, Sender
 from outreach.sms_gateway import SmsGateway
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import new_message, write
@@ -81,7 +81,7 @@ def test_interrupted_sms_is_checked_with_the_gateway(
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
         outbox = Outbox(vault.records, vault.private_segment)
         raw = outbox.resolve(message)
-        Sender(vault, raw, client, per_minute=60).freeze(Outcome())
+        Sender(vault, raw, client, per_minute=60).freeze(SendOutcome())
         first, second = outbox.deliveries(raw)
         # first: the phone got it, then we died; second: we died before the POST.
         gateway.messages["kith-known"] = {"id": "kith-known", "state": "Sent", "recipients": []}

@@ -99,10 +99,10 @@ def test_consent_withdrawn_after_freeze_is_skipped(
     message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
                           "--audience", "segment:Volunteers", "--subject", "S")
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        from outreach.sender import Outcome, Sender
+        from outreach.sender import SendOutcome, Sender
 
         raw = Outbox(vault.records, vault.private_segment).resolve(message)
-        Sender(vault, raw, _NoTransport(), per_minute=60).freeze(Outcome())
+        Sender(vault, raw, _NoTransport(), per_minute=60).freeze(SendOutcome())
     assert kith("prefs", people["Gus"][:12], "--do-not-contact").exit_code == 0
     result = json.loads(kith("outreach", "send", message, "--json").stdout)
     assert (result["sent"], result["skipped"]) == (2, 1)

@@ -32,7 +32,7 @@ from vault.errors import ExportExists, ImportFailed, NothingToMerge
 from vault.interchange import FORMATS, PRESETS, exporter
 from vault.interchange.contact_merge import merge_contacts
 from vault.interchange.duplicates import find_duplicates
-from vault.interchange.importer import ImportOptions, Outcome, import_contacts
+from vault.interchange.importer import ImportOptions, ImportReport, import_contacts
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
@@ -90,7 +90,7 @@ def _column_map(mappings: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _summary(outcome: Outcome) -> list[str]:
+def _summary(outcome: ImportReport) -> list[str]:
     c = outcome.counts()
     verb = "would add" if outcome.dry_run else "added"
     lines = [

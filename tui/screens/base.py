@@ -8,7 +8,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
 if TYPE_CHECKING:
-    from tui.app import KithApp
+    from tui.screens.host import KithHost
 
 __all__ = ["KithModal", "KithScreen"]
 
@@ -34,15 +34,15 @@ class KithScreen(Screen[R]):
         show_keys(self)
 
     @property
-    def kith(self) -> KithApp:
+    def kith(self) -> KithHost:
         """The app, typed."""
-        return cast("KithApp", self.app)
+        return cast("KithHost", self.app)
 
 
 class KithModal(ModalScreen[R]):
     """A dialog over another Kith screen."""
 
     @property
-    def kith(self) -> KithApp:
+    def kith(self) -> KithHost:
         """The app, typed."""
-        return cast("KithApp", self.app)
+        return cast("KithHost", self.app)

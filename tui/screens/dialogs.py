@@ -40,7 +40,7 @@ from vault.interchange import exporter
 from vault.interchange.importer import ImportOptions, import_contacts
 
 if TYPE_CHECKING:
-    from tui.app import KithApp
+    from tui.screens.host import KithHost
 
 __all__ = ["BackupDialog", "ExportDialog", "ImportDialog", "commands"]
 
@@ -56,7 +56,7 @@ NOT_YET = (
 )
 
 
-def commands(app: KithApp) -> Iterator[SystemCommand]:
+def commands(app: KithHost) -> Iterator[SystemCommand]:
     """The palette entries for the dialogs, and for the screens not built yet."""
     yield SystemCommand(
         "Import contacts", "From a vCard, CSV or JSON file", ImportDialog.opener(app)
@@ -120,7 +120,7 @@ class TaskDialog(KithModal[bool]):
         self.changed = False
 
     @classmethod
-    def opener(cls, app: KithApp) -> Callable[[], None]:
+    def opener(cls, app: KithHost) -> Callable[[], None]:
         """A palette callback that opens this dialog (if the vault is open)."""
 
         def open_dialog() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from vault.crypto import aead, kdf
 from vault.encoding import enc
-from vault.errors import IntegrityError
+from vault.errors import IntegrityError, VaultLocked
 
 
 def sqlcipher_key(vmk: bytes, vault_id: bytes) -> bytes:
@@ -62,7 +62,7 @@ class Keyring:
     def lwk(self) -> bytes:
         """The local-wrap key."""
         if self._lwk is None:
-            raise RuntimeError("keyring was forgotten")
+            raise VaultLocked("(the keyring was forgotten)")
         return self._lwk
 
     def wrap_segment_key(self, segment_id: bytes, epoch: int, key: bytes) -> bytes:

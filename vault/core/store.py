@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 import sqlcipher3
 
-from vault.errors import DiskFull, IntegrityError, KithError
+from vault.errors import DiskFull, IntegrityError, KithError, VaultBusy
 
 DB_NAME = "vault.db"
 # OFF by decision (issue 12 §3, docs/threat-model.md "Memory"): ON makes SQLCipher mlock and wipe
@@ -43,10 +43,6 @@ MIN_CIPHER_MAJOR = 4
 BUSY_TIMEOUT_MS = 10_000
 
 Row = tuple[Any, ...]
-
-
-class VaultBusy(KithError):
-    """The vault is busy in another Kith process; try again in a moment."""
 
 
 def _map_error(error: Exception) -> KithError:

@@ -31,9 +31,9 @@ from vault.domain.filters import Query, Term
 from vault.domain.interactions import InteractionFact, is_contact_made, is_outbound_message
 from vault.domain.model import Contact
 from vault.domain.preferences import MESSAGE_KINDS, Preferences, permitted
+from vault.domain.saved_search import Members
 from vault.domain.search import SearchIndex, fold
 
-Members = Callable[[str, str], set[str]]
 """(event id prefix, "event" | "signup") -> full ids of the contacts attending / signed up."""
 
 _NAME_MAPS = ("city", "tag", "segment", "lang")
@@ -310,6 +310,36 @@ class ActivityCache:
                 current.interactions + changes.get("interactions", 0),
                 current.preferences + changes.get("preferences", 0),
             )
+
+    def interaction_logged(self, fact: InteractionFact) -> None:
+        """Add one written interaction to a built index (``InteractionListener``)."""
+        index = self._index
+        if index is not None:
+            index.add_interaction(fact)
+            self.note(interactions=1)
+
+    def contact_added(self, contact: Contact) -> None:
+        """Add one written contact to a built index (``ContactListener``)."""
+        index = self._index
+        if index is not None:
+            index.add_contacts([contact])
+            self.note(contacts=1)
+
+    def preferences_set(self, prefs: Preferences, *, created: bool) -> None:
+        """Put one contact's written preferences into a built index (``PreferencesListener``)."""
+        index = self._index
+        if index is not None:
+            index.set_preferences(prefs)
+            if created:
+                self.note(preferences=1)
+
+    def may_contact(self, channel: str, kind: str, at: int) -> list[str]:
+        """``ActivityIndex.may_contact`` on the fresh index."""
+        return self.get().may_contact(channel, kind, at)
+
+    def evaluate(self, query: Query, now: int, members: Members) -> list[str]:
+        """``ActivityIndex.evaluate`` on the fresh index (``QueryEvaluator``)."""
+        return self.get().evaluate(query, now, members)
 
     def clear(self) -> None:
         """Drop the index (lock, or after a delete it cannot follow)."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vault import ids
 from vault.core.records import Record, RecordStore
@@ -46,9 +46,6 @@ from vault.errors import (
     InvalidInput,
     NotFound,
 )
-
-if TYPE_CHECKING:
-    from vault.domain.activity_index import ActivityCache
 
 RECORD_TYPE = "event"
 SIGNUP = "signup"
@@ -171,6 +168,16 @@ class ContactMatcher:
         return next(iter(found), None)
 
 
+class ContactListener(Protocol):
+    """What this repository tells the in-memory activity index (``ActivityCache`` is one)."""
+
+    def contact_added(self, contact: Contact) -> None:
+        """A contact was created (a door sign-up): add it to a built index."""
+
+    def clear(self) -> None:
+        """Forget the index: the next reader rebuilds it."""
+
+
 class EventRepository:
     """Events stored as sealed records; sign-ups and attendance as links."""
 
@@ -179,7 +186,7 @@ class EventRepository:
         records: RecordStore,
         home_segment: bytes,
         interactions: InteractionRepository,
-        cache: ActivityCache | None = None,
+        cache: ContactListener | None = None,
     ) -> None:
         self.records = records
         self.home_segment = home_segment
@@ -321,10 +328,8 @@ class EventRepository:
             )
             contact = contacts.add(normalize_draft(draft, region, strict=True))
             matcher.add(contact)
-            index = self.cache.peek() if self.cache else None
-            if self.cache and index is not None:
-                index.add_contacts([contact])
-                self.cache.note(contacts=1)
+            if self.cache:
+                self.cache.contact_added(contact)
         else:
             contact = contacts.get_by_id(bytes.fromhex(found))
         contact_id = bytes.fromhex(contact.id)

@@ -28,15 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vault import ids
 from vault.core.records import Record, RecordStore
 from vault.domain.values import SHORT_TEXT, clean_text, parse_amount, parse_currency
 from vault.errors import AmbiguousId, IntegrityError, InvalidInput, NotFound, UnknownKind
-
-if TYPE_CHECKING:
-    from vault.domain.activity_index import ActivityCache
 
 RECORD_TYPE = "interaction"
 ABOUT = "about"
@@ -194,11 +191,28 @@ def _decode_at(values: dict[str, bytes] | Any) -> int:
         raise IntegrityError("(an interaction date is malformed)") from None
 
 
+class InteractionListener(Protocol):
+    """What this repository tells the in-memory activity index (``ActivityCache`` is one).
+
+    A protocol rather than the cache's class, so the index may depend on this module and not
+    the other way round (issue 15: no import circles, type-only ones included).
+    """
+
+    def interaction_logged(self, fact: InteractionFact) -> None:
+        """One interaction was written: update a built index in place."""
+
+    def clear(self) -> None:
+        """Forget the index: the next reader rebuilds it."""
+
+
 class InteractionRepository:
     """Interactions stored as sealed records in one segment (the private one unless told)."""
 
     def __init__(
-        self, records: RecordStore, home_segment: bytes, cache: ActivityCache | None = None
+        self,
+        records: RecordStore,
+        home_segment: bytes,
+        cache: InteractionListener | None = None,
     ) -> None:
         self.records = records
         self.home_segment = home_segment
@@ -230,13 +244,11 @@ class InteractionRepository:
             self.records.link(record_id, contact_id, ABOUT, dependent=True)
             if event_id is not None:
                 self.records.link(record_id, event_id, EVENT_ROLE, dependent=False)
-        index = self.cache.peek() if self.cache else None
-        if self.cache and index is not None:
-            index.add_interaction(
+        if self.cache:
+            self.cache.interaction_logged(
                 InteractionFact(ids.full(contact_id), draft.kind, draft.at, draft.direction,
                                 draft.campaign)
             )
-            self.cache.note(interactions=1)
         return self.get_by_id(record_id)
 
     def log_many(self, items: list[tuple[bytes, InteractionDraft]]) -> list[bytes]:

@@ -32,16 +32,12 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vault import ids
 from vault.core.records import RecordStore
 from vault.domain.values import DAY, LONG_TEXT, SHORT_TEXT, clean_text, epoch_of
 from vault.errors import IntegrityError, InvalidInput, NotFound, UnknownChannel
-
-if TYPE_CHECKING:
-    from vault.api import Vault
-    from vault.domain.activity_index import ActivityCache
 
 RECORD_TYPE = "preferences"
 ROLE = "preferences"
@@ -233,11 +229,26 @@ def apply(prefs: Preferences, change: PreferenceChange, now: int) -> Preferences
                        (*prefs.consent, entry), recorded=True)
 
 
+class PreferencesListener(Protocol):
+    """The activity index as preferences see it (``ActivityCache`` is one): told of writes,
+    asked who may be contacted."""
+
+    def preferences_set(self, prefs: Preferences, *, created: bool) -> None:
+        """One contact's preferences were written: update a built index in place."""
+
+    def clear(self) -> None:
+        """Forget the index: the next reader rebuilds it."""
+
+    def may_contact(self, channel: str, kind: str, at: int) -> list[str]:
+        """Full ids of the contacts who may receive ``kind`` on ``channel`` at ``at``."""
+        ...
+
+
 class PreferenceRepository:
     """Preferences stored as sealed records, one per contact."""
 
     def __init__(
-        self, records: RecordStore, home_segment: bytes, cache: ActivityCache | None = None
+        self, records: RecordStore, home_segment: bytes, cache: PreferencesListener | None = None
     ) -> None:
         self.records = records
         self.home_segment = home_segment
@@ -272,11 +283,8 @@ class PreferenceRepository:
                 self.records.link(record_id, contact_id, ROLE, dependent=True)
             else:
                 self.records.update(record_id, values)
-        index = self.cache.peek() if self.cache else None
-        if self.cache and index is not None:
-            index.set_preferences(updated)
-            if created:
-                self.cache.note(preferences=1)
+        if self.cache:
+            self.cache.preferences_set(updated, created=created)
         return updated
 
     def add_many(self, items: list[tuple[bytes, Preferences]]) -> list[bytes]:
@@ -319,11 +327,5 @@ class PreferenceRepository:
         if self.cache is None:
             raise InvalidInput("(may_contact needs the vault's activity index)")
         moment = epoch_of(at) if at is not None else int(time.time())
-        return self.cache.get().may_contact(channel, kind, moment)
+        return self.cache.may_contact(channel, kind, moment)
 
-
-def may_contact(
-    vault: Vault, channel: str, kind: str, *, at: datetime | None = None
-) -> list[str]:
-    """``vault.preferences.may_contact(channel, kind, at=at)``: the one call outreach needs."""
-    return vault.preferences.may_contact(channel, kind, at=at)

@@ -155,7 +155,7 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ExpiryOutcome:
     """What ``apply`` did."""
 
     records_shredded: int
@@ -289,7 +289,7 @@ class Retention:
 
     # -- shredding -----------------------------------------------------------------------------
 
-    def apply(self, plan: Plan) -> Outcome:
+    def apply(self, plan: Plan) -> ExpiryOutcome:
         """Shred exactly what ``plan`` lists (skipping what is already gone); vacuum once."""
         removed = 0
         by_contact: dict[bytes, list[str]] = {}
@@ -312,7 +312,7 @@ class Retention:
                 deleted += 1
         if shredded or removed or deleted:
             store.vacuum()
-        return Outcome(shredded, removed, deleted)
+        return ExpiryOutcome(shredded, removed, deleted)
 
     def _remove_fields(self, contact_id: bytes, keys: list[str]) -> int:
         contact = self.contacts.get_by_id(contact_id)

@@ -18,8 +18,9 @@ Rules and reasons:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vault import ids
 from vault.core.records import Record, RecordStore
@@ -28,10 +29,18 @@ from vault.domain.search import fold
 from vault.domain.values import clean_name
 from vault.errors import IntegrityError, InvalidInput, NoSuchSavedSearch
 
-if TYPE_CHECKING:
-    from vault.domain.activity_index import ActivityCache, Members
-
 RECORD_TYPE = "saved_search"
+Members = Callable[[str, str], set[str]]
+"""(kind, name) -> full ids of the contacts in that segment or event: how queries see groups."""
+
+
+class QueryEvaluator(Protocol):
+    """What evaluates a parsed query (``ActivityCache`` is one)."""
+
+    def evaluate(self, query: Query, now: int, members: Members) -> list[str]:
+        """Full ids of the contacts matching ``query`` at ``now``, in name order."""
+        ...
+
 MAX_NAME = 64
 
 
@@ -63,7 +72,7 @@ class SavedSearchRepository:
         self,
         records: RecordStore,
         home_segment: bytes,
-        cache: ActivityCache | None = None,
+        cache: QueryEvaluator | None = None,
         members: Members | None = None,
     ) -> None:
         self.records = records
@@ -119,7 +128,7 @@ class SavedSearchRepository:
             raise InvalidInput("(evaluating a search needs the vault's activity index)")
         parsed = parse(query) if isinstance(query, str) else query
         moment = int(time.time()) if now is None else now
-        return self.cache.get().evaluate(parsed, moment, self.members)
+        return self.cache.evaluate(parsed, moment, self.members)
 
     def run(self, name: str, *, now: int | None = None) -> list[str]:
         """Evaluate the saved search called ``name``."""

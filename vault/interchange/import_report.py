@@ -1,6 +1,6 @@
 """What an import is asked to do, and what it reports (``kith import`` and ``--json``).
 
-    ImportOptions -> import_contacts -> Outcome(added, merged, unchanged, skipped, errors, ...)
+    ImportOptions -> import_contacts -> ImportReport(added, merged, unchanged, skipped, errors, ...)
 
 Every item of the report names the file lines it comes from, never a value from the file: the
 report is printed, and may be pasted into a bug report.
@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from vault.interchange.import_rows import Batch
+from typing import Any, Protocol
 
 _REPORT_LISTS = ("added", "merged", "unchanged", "skipped", "errors", "warnings")
+
+
+class BatchTally(Protocol):
+    """What a report takes from a batch of read rows (``import_rows.Batch`` is one)."""
+
+    records: int
+    skipped: list[Issue]
+    errors: list[Issue]
+    warnings: list[Issue]
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class Item:
 
 
 @dataclass
-class Outcome:
+class ImportReport:
     """What an import did (or, in a dry run, would do)."""
 
     fmt: str
@@ -92,7 +98,7 @@ class Outcome:
             **{k: [i.to_json() for i in getattr(self, k)] for k in _REPORT_LISTS},
         }
 
-    def take(self, batch: Batch) -> None:
+    def take(self, batch: BatchTally) -> None:
         """Count a batch's records and keep its issues."""
         self.rows += batch.records
         self.skipped += batch.skipped
@@ -100,4 +106,4 @@ class Outcome:
         self.warnings += batch.warnings
 
 
-__all__ = ["ImportOptions", "Issue", "Item", "Outcome"]
+__all__ = ["ImportOptions", "ImportReport", "Issue", "Item"]

@@ -1,6 +1,6 @@
 """Importing a vCard, CSV or JSON file into the vault: all or nothing, idempotent, deduplicated.
 
-    import_contacts(vault, data, ImportOptions(...), progress) -> Outcome
+    import_contacts(vault, data, ImportOptions(...), progress) -> ImportReport
 
 How, with the reasons:
 - Everything happens in one transaction. Rows come in batches (``import_rows.py``,
@@ -41,7 +41,7 @@ from vault.errors import ImportFailed, InvalidInput
 from vault.interchange.blind_index import BlindIndex, content_value, fresh_fingerprint, keys_of
 from vault.interchange.contact_merge import fits, merge_drafts
 from vault.interchange.detect import check_bytes, detect_format
-from vault.interchange.import_report import ImportOptions, Issue, Item, Outcome
+from vault.interchange.import_report import ImportOptions, ImportReport, Issue, Item
 from vault.interchange.import_rows import Row, batches, why
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class _Matcher:
             found |= self._same_content(content)
         return matched | {self._entry_for(rid) for rid in found}
 
-    def add(self, row: Row, out: Outcome) -> list[bytes]:
+    def add(self, row: Row, out: ImportReport) -> list[bytes]:
         """Attach ``row`` to a new or matching entry, or report why not.
 
         Returns the ids of contacts written earlier in this import that the row folded into
@@ -206,7 +206,7 @@ class _Matcher:
             self.contents.setdefault(content, target)
         return [self.entries[i].record for i in folded if self.entries[i].kind == _CREATED]
 
-    def _fold(self, target: int, folded: list[int], row: Row, out: Outcome) -> bool:
+    def _fold(self, target: int, folded: list[int], row: Row, out: ImportReport) -> bool:
         """Merge entries ``folded`` and ``row`` into ``target``; False (reported) if too large."""
         draft = self.draft_of(target)
         for i in folded:
@@ -242,7 +242,7 @@ class _Writer:
     """Writes what the matcher decided: new contacts in batches while reading, the rest at the
     end. Nothing is written in a dry run."""
 
-    def __init__(self, vault: Vault, index: BlindIndex, matcher: _Matcher, out: Outcome) -> None:
+    def __init__(self, vault: Vault, index: BlindIndex, matcher: _Matcher, out: ImportReport) -> None:
         self.vault, self.index, self.matcher, self.out = vault, index, matcher, out
         self.doomed: list[bytes] = []  # written, then folded into another: shred at the end
 
@@ -330,14 +330,14 @@ class _Writer:
 
 def import_contacts(
     vault: Vault, data: bytes, options: ImportOptions, progress: Progress | None = None
-) -> Outcome:
+) -> ImportReport:
     """Import ``data`` (the rules are in the module docstring); raises ``ImportFailed``."""
     try:
         check_bytes(data)
         fmt = options.fmt or detect_format(data)
     except InvalidInput as error:
         raise ImportFailed(f"({why(error)})") from None
-    out = Outcome(fmt=fmt, dry_run=options.dry_run)
+    out = ImportReport(fmt=fmt, dry_run=options.dry_run)
     total_lines = data.count(b"\n") + 1
     source = batches(data, options, options.region or vault.region)
     try:
@@ -369,4 +369,4 @@ def import_contacts(
     return out
 
 
-__all__ = ["ImportOptions", "Issue", "Item", "Outcome", "import_contacts"]
+__all__ = ["ImportOptions", "ImportReport", "Issue", "Item", "import_contacts"]

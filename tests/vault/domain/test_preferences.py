@@ -91,20 +91,20 @@ def test_may_contact(vault: Vault) -> None:
     change(vault, cleo, allow=("sms",), do_not_contact=True)
     change(vault, dan, allow=("email",))
     at = datetime(2026, 6, 10, tzinfo=UTC)
-    assert preferences.may_contact(vault, "sms", "events", at=at) == [ana.hex(), bob.hex()]
-    assert preferences.may_contact(vault, "sms", "news", at=at) == [bob.hex()]
+    assert vault.preferences.may_contact("sms", "events", at=at) == [ana.hex(), bob.hex()]
+    assert vault.preferences.may_contact("sms", "news", at=at) == [bob.hex()]
     # an SMS to Bob two days ago: the weekly limit holds him back until seven days have passed
     vault.interactions.log(bob, make_draft("sms", NOW - 2 * DAY))
-    assert preferences.may_contact(vault, "sms", "events", at=at) == [ana.hex()]
+    assert vault.preferences.may_contact("sms", "events", at=at) == [ana.hex()]
     later = datetime(2026, 6, 15)  # naive = UTC
-    assert preferences.may_contact(vault, "sms", "events", at=later) == [ana.hex(), bob.hex()]
+    assert vault.preferences.may_contact("sms", "events", at=later) == [ana.hex(), bob.hex()]
     # an inbound call does not count against the limit
     vault.interactions.log(bob, make_draft("call", NOW, direction="in"))
     assert bob.hex() in vault.preferences.may_contact("sms", "events", at=later)
     with pytest.raises(UnknownChannel):
-        preferences.may_contact(vault, "fax", "events")
+        vault.preferences.may_contact("fax", "events")
     with pytest.raises(UnknownChannel):
-        preferences.may_contact(vault, "sms", "gossip")
+        vault.preferences.may_contact("sms", "gossip")
 
 
 def test_may_contact_follows_writes_after_the_index_is_built(vault: Vault) -> None:
