@@ -39,9 +39,9 @@ from vault.core.header import BACKUP_NAME, HEADER_NAME, fsync_directory
 from vault.core.keyring import Keyring, open_lwk, seal_lwk, sqlcipher_key
 from vault.core.keytree import KeyTree, new_table, open_table, seal_table
 from vault.core.leftovers import REKEY_NAME
-from vault.core.store import DB_NAME, Row, Store, VaultBusy
+from vault.core.store import DB_NAME, Row, Store
 from vault.crypto import aead, kdf
-from vault.errors import CannotUnlock, IntegrityError, KithError
+from vault.errors import CannotUnlock, IntegrityError, KithError, VaultBusy
 
 REPAIRED = "The two copies of the vault header differed (an interrupted write); both were repaired."
 FINISHED = "An interrupted passphrase change or format upgrade was completed."
