@@ -242,7 +242,9 @@ class _Writer:
     """Writes what the matcher decided: new contacts in batches while reading, the rest at the
     end. Nothing is written in a dry run."""
 
-    def __init__(self, vault: Vault, index: BlindIndex, matcher: _Matcher, out: ImportReport) -> None:
+    def __init__(
+        self, vault: Vault, index: BlindIndex, matcher: _Matcher, out: ImportReport
+    ) -> None:
         self.vault, self.index, self.matcher, self.out = vault, index, matcher, out
         self.doomed: list[bytes] = []  # written, then folded into another: shred at the end
 
