@@ -124,7 +124,9 @@ class Sender:
         outcome.frozen_now = len(found.recipients)
         self.message = self.outbox.get(self.message_id)
 
-    def _settle_interrupted(self, deliveries: list[Delivery], outcome: SendOutcome) -> list[Delivery]:
+    def _settle_interrupted(
+        self, deliveries: list[Delivery], outcome: SendOutcome
+    ) -> list[Delivery]:
         """Decide what each ``sending`` delivery became (module rules)."""
         out: list[Delivery] = []
         for item in deliveries:

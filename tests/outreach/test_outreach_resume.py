@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from outreach.outbox import Outbox
-from outreach.sender import SendOutcome, Sender
+from outreach.sender import Sender, SendOutcome
 from tests.conftest import PASSPHRASE, ROOT, Kith
 from tests.outreach.conftest import config_email, new_message
 from tests.outreach.outreach_servers import Collector

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from outreach.config import sms_settings
 from outreach.outbox import Outbox
-from outreach.sender import SendOutcome, Sender
+from outreach.sender import Sender, SendOutcome
 from outreach.sms_gateway import SmsGateway
 from tests.conftest import PASSPHRASE, Kith
 from tests.outreach.conftest import new_message, write

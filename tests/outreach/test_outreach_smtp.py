@@ -99,7 +99,7 @@ def test_consent_withdrawn_after_freeze_is_skipped(
     message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
                           "--audience", "segment:Volunteers", "--subject", "S")
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        from outreach.sender import SendOutcome, Sender
+        from outreach.sender import Sender, SendOutcome
 
         raw = Outbox(vault.records, vault.private_segment).resolve(message)
         Sender(vault, raw, _NoTransport(), per_minute=60).freeze(SendOutcome())
