@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench.common import synthetic_contacts, table, temp_vault, timed
-from vault.api import Vault
+from vault import Vault
 from vault.backup import create as backup
 from vault.crypto import age
 

@@ -33,7 +33,7 @@ from vault.interchange import write_csv, write_vcard
 
 def child_import(fmt_file: str, vault_dir: str, create: bool) -> None:
     """Run one import in this (fresh) process and print seconds and peak RSS as JSON."""
-    from vault.api import Vault
+    from vault import Vault
     from vault.crypto.kdf import TEST_PARAMS
     from vault.interchange.importer import ImportOptions, import_contacts
 

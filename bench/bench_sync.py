@@ -29,7 +29,7 @@ from sync import sending as outbox
 from sync.bodies import Role
 from sync.replica import Replica
 from sync.safety import safety_number
-from vault.api import Vault
+from vault import Vault
 from vault.crypto.kdf import TEST_PARAMS
 from vault.domain import contacts as contact_codec
 

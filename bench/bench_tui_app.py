@@ -50,7 +50,7 @@ from bench.common import p95, synthetic_contacts
 from tui.app import make_app
 from tui.screens.main import MainScreen
 from tui.widgets import ContactFilter, ContactList
-from vault.api import Vault
+from vault import Vault
 from vault.crypto.kdf import TEST_PARAMS
 
 SIZE = (80, 24)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from vault.api import Vault
+from vault import Vault
 from vault.crypto.kdf import TEST_PARAMS
 from vault.domain.model import Address, ContactDraft, Email, Phone
 

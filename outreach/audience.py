@@ -31,7 +31,7 @@ from vault.domain.values import iso
 from vault.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from vault.api import Vault
+    from vault import Vault
     from vault.domain.events import Event
 
 MAX_EXPLICIT = 10_000

@@ -29,7 +29,7 @@ from vault.domain.values import SHORT_TEXT, clean_text
 from vault.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from vault.api import Vault
+    from vault import Vault
     from vault.domain.model import Contact
 
 CHANNELS = ("email", "sms")
@@ -82,7 +82,7 @@ def compose(vault: Vault, draft: Draft) -> Message:
         compile_template(text)
     event = ids.full(vault.events.resolve(draft.event)) if draft.event else ""
     audience = parse_audience(vault, draft.audience)
-    return Outbox(vault.records, vault.private_segment).create({
+    return Outbox.of(vault).create({
         "channel": channel, "kind": kind, "audience": audience, "subject": subject,
         "body": draft.body, "html": draft.html, "event": event,
     })

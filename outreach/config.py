@@ -20,10 +20,13 @@ from __future__ import annotations
 import json
 import urllib.parse
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.core.records import RecordStore
 from vault.errors import IntegrityError, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from vault import Vault
 
 RECORD_TYPE = "outreach_config"
 SECURITY = ("starttls", "tls", "none")
@@ -127,6 +130,11 @@ class OutreachConfig:
     def __init__(self, records: RecordStore, home_segment: bytes) -> None:
         self.records = records
         self.home_segment = home_segment
+
+    @classmethod
+    def of(cls, vault: Vault) -> OutreachConfig:
+        """The transport settings of an unlocked vault (kept in its private segment)."""
+        return cls(vault.records, vault.private_segment)
 
     def _record(self) -> tuple[bytes | None, dict[str, bytes]]:
         for record in self.records.iter_type(RECORD_TYPE):

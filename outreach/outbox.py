@@ -23,11 +23,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault import ids
 from vault.core.records import Record, RecordStore
-from vault.errors import AmbiguousId, IntegrityError, NotFound
+from vault.errors import IntegrityError, NotFound
+
+if TYPE_CHECKING:
+    from vault import Vault
 
 MESSAGE_TYPE = "outreach_message"
 DELIVERY_TYPE = "outreach_delivery"
@@ -92,6 +95,11 @@ class Outbox:
         self.records = records
         self.home_segment = home_segment
 
+    @classmethod
+    def of(cls, vault: Vault) -> Outbox:
+        """The outbox of an unlocked vault (kept in its private segment)."""
+        return cls(vault.records, vault.private_segment)
+
     # -- messages ------------------------------------------------------------------------------
 
     def create(self, values: Mapping[str, str]) -> Message:
@@ -115,13 +123,7 @@ class Outbox:
 
     def resolve(self, prefix: str) -> bytes:
         """The id of the one message whose id starts with ``prefix``."""
-        raw, bits = ids.parse_prefix(prefix)
-        found = self.records.ids_with_prefix(MESSAGE_TYPE, raw, bits)
-        if not found:
-            raise NotFound("(no outreach message with that id)")
-        if len(found) > 1:
-            raise AmbiguousId
-        return found[0]
+        return self.records.resolve(MESSAGE_TYPE, prefix, "outreach message")
 
     def messages(self) -> list[Message]:
         """Every message, newest first."""

@@ -44,7 +44,7 @@ from vault.domain.values import SHORT_TEXT
 from vault.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from vault.api import Vault
+    from vault import Vault
 
 STOP_WORDS = frozenset({"STOP", "UNSUBSCRIBE", "STOPALL", "END", "CANCEL", "QUIT"})
 JOIN_WORDS = frozenset({"JOIN", "START", "SUBSCRIBE"})
@@ -203,7 +203,7 @@ class ReplyImporter:
 
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
-        self.outbox = Outbox(vault.records, vault.private_segment)
+        self.outbox = Outbox.of(vault)
         self.messages = {bytes.fromhex(m.id): m for m in self.outbox.messages()}
         self.deliveries = [d for d in self.outbox.deliveries() if d.message_id]
         self.by_id = {d.message_id.strip().lower(): d for d in self.deliveries}

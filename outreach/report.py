@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from outreach.outbox import Outbox
 
 if TYPE_CHECKING:
-    from vault.api import Vault
+    from vault import Vault
 
 ACTION_KINDS = ("event-attended", "petition-signed", "donation", "meeting", "custom")
 STATE_COUNTS = ("sent", "failed", "uncertain", "skipped", "queued")
@@ -58,7 +58,7 @@ class Report:
 
 def report(vault: Vault, message_id: bytes) -> Report:
     """The report of one message (module rules)."""
-    outbox = Outbox(vault.records, vault.private_segment)
+    outbox = Outbox.of(vault)
     message = outbox.get(message_id)
     deliveries = outbox.deliveries(message_id)
     counts = {name: 0 for name in STATE_COUNTS}

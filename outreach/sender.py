@@ -45,7 +45,7 @@ from vault.domain.preferences import frequency_ok
 from vault.errors import TransportFailed
 
 if TYPE_CHECKING:
-    from vault.api import Vault
+    from vault import Vault
 
 
 class Transport(Protocol):
@@ -105,7 +105,7 @@ class Sender:
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.vault = vault
-        self.outbox = Outbox(vault.records, vault.private_segment)
+        self.outbox = Outbox.of(vault)
         self.message_id = message_id
         self.message = self.outbox.get(message_id)
         self.transport = transport

@@ -10,7 +10,7 @@ import click
 import platformdirs
 
 from tui.passphrase import PassphraseSource, wipe
-from vault.api import Vault
+from vault import Vault
 
 
 def default_vault_dir() -> Path:

@@ -18,9 +18,10 @@ import contextlib
 import os
 import stat
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from vault.core import format2, header, leftovers
 from vault.core.identity import DeviceIdentity, load_or_create
@@ -45,6 +46,7 @@ from vault.domain.validate import check_region
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
 
 Passphrase = str | bytes | bytearray
+R = TypeVar("R")
 APP_VERSION = "0.1.0"
 DEFAULT_REGION = "US"
 
@@ -94,6 +96,8 @@ class Vault:
         self.activity_cache = _activity.ActivityCache(
             self._build_activity, self._activity_counts, self._activity_marker
         )
+        self._repositories: dict[str, Any] = {}
+        self._names_marker: tuple[int, int] | None = None
 
     def _use(self, opened: format2.Opened) -> None:
         self._opened = opened
@@ -145,6 +149,7 @@ class Vault:
     def lock(self) -> None:
         """Close the database and drop keys and the in-memory indexes."""
         self.drop_indexes()
+        self._repositories.clear()
         self._identity = None
         if self.store is not None:
             with contextlib.suppress(Exception):
@@ -176,11 +181,28 @@ class Vault:
             self._private = segments.private_id(self.live_store)
         return self._private
 
+    def _repository(self, name: str, make: Callable[[], R]) -> R:
+        """One repository per unlocked vault, made on first use and dropped at lock.
+
+        Repositories hold no data of their own (every read goes to the store), so one instance
+        serves every caller; building one per access decrypted every segment name each time.
+        """
+        self.live_store  # noqa: B018 - a locked vault raises VaultLocked here, not later
+        repo = self._repositories.get(name)
+        if repo is None:
+            repo = self._repositories[name] = make()
+        return cast(R, repo)
+
     @property
     def contacts(self) -> ContactRepository:
-        """The contact repository."""
-        repo = ContactRepository(self.records, self.private_segment)
-        repo.segment_names = segments.names(self.live_store, self.keyring)
+        """The contact repository, with segment names re-read only after a write."""
+        repo = self._repository(
+            "contacts", lambda: ContactRepository(self.records, self.private_segment)
+        )
+        marker = self.live_store.change_marker()
+        if marker != self._names_marker:
+            repo.segment_names = segments.names(self.live_store, self.keyring)
+            self._names_marker = marker
         return repo
 
     def setting(self, key: str, default: str = "") -> str:
@@ -294,22 +316,28 @@ class Vault:
     @property
     def segments(self) -> SegmentRepository:
         """Shared segments: create, rename, delete, membership, expiry."""
-        return SegmentRepository(self.live_store, self.keyring, self.records)
+        return self._repository(
+            "segments", lambda: SegmentRepository(self.live_store, self.keyring, self.records)
+        )
 
     @property
     def relationships(self) -> RelationshipRepository:
         """Typed two-way relationships between contacts."""
-        return RelationshipRepository(self.records, self.contacts)
+        return self._repository(
+            "relationships", lambda: RelationshipRepository(self.records, self.contacts)
+        )
 
     @property
     def targets(self) -> TargetRepository:
         """Decision-makers and opponents: institution and stance per contact."""
-        return TargetRepository(self.records, self.contacts)
+        return self._repository("targets", lambda: TargetRepository(self.records, self.contacts))
 
     @property
     def retention(self) -> Retention:
         """Expiry dates and the expire run (also called by the TUI on unlock)."""
-        return Retention(self.records, self.contacts, self.segments)
+        return self._repository(
+            "retention", lambda: Retention(self.records, self.contacts, self.segments)
+        )
 
     def expire(self, plan: Plan) -> ExpiryOutcome:
         """Apply a retention plan (``retention.plan(now)``), then drop the in-memory indexes.
@@ -320,6 +348,18 @@ class Vault:
         outcome = self.retention.apply(plan)
         self.drop_indexes()
         return outcome
+
+    def expire_due(self, now: int | None = None) -> int:
+        """Apply every retention rule due at ``now`` (default: the current time); return how
+        many records, fields and segments were shredded (0 when nothing was due).
+
+        Run on every unlock by the TUI, so what has expired is gone before anything is shown.
+        """
+        plan = self.retention.plan(int(time.time()) if now is None else now)
+        if plan.empty:
+            return 0
+        outcome = self.expire(plan)
+        return outcome.records_shredded + outcome.fields_removed + outcome.segments_deleted
 
     def drop_indexes(self) -> None:
         """Forget the in-memory search and activity indexes after a bulk change (import, merge,
@@ -349,26 +389,30 @@ class Vault:
     @property
     def interactions(self) -> InteractionRepository:
         """The activity log of contacts."""
-        return InteractionRepository(self.records, self.private_segment, self.activity_cache)
+        return self._repository("interactions", lambda: InteractionRepository(
+            self.records, self.private_segment, self.activity_cache
+        ))
 
     @property
     def events(self) -> EventRepository:
         """Events, sign-ups and attendance."""
-        return EventRepository(
+        return self._repository("events", lambda: EventRepository(
             self.records, self.private_segment, self.interactions, self.activity_cache
-        )
+        ))
 
     @property
     def preferences(self) -> PreferenceRepository:
         """Communication preferences and consent; ``may_contact`` for outreach."""
-        return PreferenceRepository(self.records, self.private_segment, self.activity_cache)
+        return self._repository("preferences", lambda: PreferenceRepository(
+            self.records, self.private_segment, self.activity_cache
+        ))
 
     @property
     def saved_searches(self) -> SavedSearchRepository:
         """Saved searches and the evaluation of any filter query."""
-        return SavedSearchRepository(
+        return self._repository("saved_searches", lambda: SavedSearchRepository(
             self.records, self.private_segment, self.activity_cache, self.events.members
-        )
+        ))
 
     def activity_index(self) -> _activity.ActivityIndex:
         """The in-memory activity index (built on first use, rebuilt when stale)."""

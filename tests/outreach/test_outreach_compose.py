@@ -90,7 +90,7 @@ def test_bad_templates_and_audiences_store_nothing(
         assert result.exit_code in (4, 5), result.stderr
         assert result.stderr.startswith("kith: ")
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        assert Outbox(vault.records, vault.private_segment).messages() == []
+        assert Outbox.of(vault).messages() == []
 
 
 def test_compose_works_offline_and_lists(

@@ -80,7 +80,7 @@ def test_interrupted_email_is_uncertain_not_resent_unless_asked(
     message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
                           "--audience", "segment:Volunteers", "--subject", "S")
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        outbox = Outbox(vault.records, vault.private_segment)
+        outbox = Outbox.of(vault)
         raw = outbox.resolve(message)
         sender = Sender(vault, raw, _Unused(), per_minute=60)
         sender.freeze(SendOutcome())
@@ -103,7 +103,7 @@ def test_retry_uncertain_in_the_same_run_resends_an_interrupted_email(
     message = new_message(kith, tmp_path, "--channel", "email", "--kind", "news",
                           "--audience", "segment:Volunteers", "--subject", "S")
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        outbox = Outbox(vault.records, vault.private_segment)
+        outbox = Outbox.of(vault)
         raw = outbox.resolve(message)
         Sender(vault, raw, _Unused(), per_minute=60).freeze(SendOutcome())
         outbox.update(outbox.deliveries(raw)[0].id, state="sending", message_id="<x@y>")

@@ -79,7 +79,7 @@ def test_interrupted_sms_is_checked_with_the_gateway(
     settings = sms_settings(gateway.url, user=gateway.user, password=gateway.password)
     client = SmsGateway(settings)
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        outbox = Outbox(vault.records, vault.private_segment)
+        outbox = Outbox.of(vault)
         raw = outbox.resolve(message)
         Sender(vault, raw, client, per_minute=60).freeze(SendOutcome())
         first, second = outbox.deliveries(raw)

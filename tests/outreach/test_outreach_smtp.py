@@ -50,7 +50,7 @@ def test_send_one_message_per_recipient_with_headers(
     assert len(ids) == 3 and all(i.endswith("@org.example>") for i in ids)
 
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        deliveries = Outbox(vault.records, vault.private_segment).deliveries()
+        deliveries = Outbox.of(vault).deliveries()
         assert {d.message_id for d in deliveries} == ids
         assert {d.state for d in deliveries} == {"sent"}
         history = vault.interactions.history(bytes.fromhex(people["Ana"]))
@@ -101,7 +101,7 @@ def test_consent_withdrawn_after_freeze_is_skipped(
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
         from outreach.sender import Sender, SendOutcome
 
-        raw = Outbox(vault.records, vault.private_segment).resolve(message)
+        raw = Outbox.of(vault).resolve(message)
         Sender(vault, raw, _NoTransport(), per_minute=60).freeze(SendOutcome())
     assert kith("prefs", people["Gus"][:12], "--do-not-contact").exit_code == 0
     result = json.loads(kith("outreach", "send", message, "--json").stdout)
@@ -132,7 +132,7 @@ def test_password_is_read_from_a_file_and_sealed(kith: Kith, tmp_path: Path) -> 
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
         from outreach.config import OutreachConfig
 
-        assert OutreachConfig(vault.records, vault.private_segment).email().password == (
+        assert OutreachConfig.of(vault).email().password == (
             "s3cret-Qmkpw")
 
 
@@ -219,5 +219,5 @@ def test_delete_shreds_message_and_deliveries_but_keeps_history(
     assert result.exit_code == 0 and "3 delivery record(s)" in result.stderr
     assert kith("outreach", "report", message).exit_code == 4
     with Vault.open(kith.vault_dir, PASSPHRASE) as vault:
-        assert Outbox(vault.records, vault.private_segment).deliveries() == []
+        assert Outbox.of(vault).deliveries() == []
         assert vault.interactions.history(bytes.fromhex(people["Ana"]), kind="email-sent")

@@ -13,7 +13,7 @@ from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import contact_lines, emit_json, short_id, table
 from tui.safe_text import safe
-from vault.api import Vault
+from vault import Vault
 from vault.domain.filters import parse as parse_filter
 from vault.domain.model import Contact, ContactDraft, Email, Phone
 from vault.domain.search import Entry, SearchIndex, fold

@@ -17,7 +17,7 @@ from tui.context import KithContext, pass_kith
 from tui.errors import SomeLinesFailed
 from tui.output import emit_json, short_id, table, when
 from tui.safe_text import safe
-from vault.api import Vault
+from vault import Vault
 from vault.domain.events import ContactMatcher, Event, QuickSignup, make_event
 from vault.domain.validate import check_region
 from vault.domain.values import parse_moment

@@ -44,7 +44,7 @@ from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, short_id, table, when
 from tui.passphrase import PassphraseSource
 from tui.safe_text import safe
-from vault.api import Vault
+from vault import Vault
 from vault.errors import InvalidInput, NotFound
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -73,7 +73,7 @@ def _password(file: str | None, user: str) -> str:
 
 
 def _outbox(vault: Vault) -> Outbox:
-    return Outbox(vault.records, vault.private_segment)
+    return Outbox.of(vault)
 
 
 @click.group()
@@ -108,7 +108,7 @@ def config_email(kith: KithContext, host: str, port: int, sender: str, security:
                                   unsubscribe=unsubscribe,
                                   ca_pem=_read_text(ca_file, "the CA file") if ca_file else "")
     vault = kith.unlock()
-    cfg.OutreachConfig(vault.records, vault.private_segment).set_email(settings)
+    cfg.OutreachConfig.of(vault).set_email(settings)
     click.echo("email transport saved", err=True)
 
 
@@ -126,7 +126,7 @@ def config_sms(kith: KithContext, url: str, user: str, password_file: str | None
     settings = cfg.sms_settings(url, user=user, password=_password(password_file, user),
                                 rate=rate, sim=sim)
     vault = kith.unlock()
-    cfg.OutreachConfig(vault.records, vault.private_segment).set_sms(settings)
+    cfg.OutreachConfig.of(vault).set_sms(settings)
     click.echo("sms transport saved", err=True)
 
 
@@ -136,7 +136,7 @@ def config_sms(kith: KithContext, url: str, user: str, password_file: str | None
 def config_show(kith: KithContext, as_json: bool) -> None:
     """Show the transport settings (never the passwords)."""
     vault = kith.unlock()
-    store = cfg.OutreachConfig(vault.records, vault.private_segment)
+    store = cfg.OutreachConfig.of(vault)
     found: dict[str, Any] = {}
     for name, getter in (("email", store.email), ("sms", store.sms)):
         try:
@@ -213,7 +213,7 @@ def _unsubscribe(vault: Vault, message: Message) -> str:
     if message.channel != "email":
         return ""
     try:
-        return cfg.OutreachConfig(vault.records, vault.private_segment).email().unsubscribe
+        return cfg.OutreachConfig.of(vault).email().unsubscribe
     except NotFound:  # not configured yet: preview still works offline
         return ""
 
@@ -277,7 +277,7 @@ def _transport(vault: Vault, channel: str) -> tuple[Transport, int, str]:
     from outreach.email_out import SmtpTransport
     from outreach.sms_gateway import SmsGateway
 
-    store = cfg.OutreachConfig(vault.records, vault.private_segment)
+    store = cfg.OutreachConfig.of(vault)
     if channel == "email":
         email = store.email()
         return SmtpTransport(email), email.rate, email.unsubscribe

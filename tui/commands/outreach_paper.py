@@ -27,7 +27,7 @@ from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, PlaintextConsentRequired
 from tui.output import emit_json
 from tui.safe_text import safe
-from vault.api import Vault
+from vault import Vault
 from vault.errors import ExportExists, InvalidInput
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

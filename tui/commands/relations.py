@@ -8,8 +8,7 @@ import click
 
 from tui.context import KithContext, pass_kith
 from tui.output import emit_json, short_id, table
-from vault import ids
-from vault.api import Vault
+from vault import Vault, ids
 from vault.domain.relationships import KINDS, Relationship
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -17,8 +17,7 @@ from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, short_id, table, when
 from tui.safe_text import safe
-from vault import ids
-from vault.api import Vault
+from vault import Vault, ids
 from vault.domain.dates import iso, last_kept_day
 from vault.domain.segments import Segment
 

@@ -29,7 +29,7 @@ from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, when
 from tui.safe_text import safe
-from vault.api import Vault
+from vault import Vault
 from vault.domain.sync_state import SyncStore
 from vault.errors import InvalidInput, KithError
 

@@ -11,7 +11,7 @@ from tui import process_guard
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json
-from vault.api import BURN_LIMITS, DEFAULT_REGION, Vault, burn
+from vault import BURN_LIMITS, DEFAULT_REGION, Vault, burn
 from vault.crypto import kdf
 
 

@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Header, Input, Static
 
 from tui.safe_text import safe
 from tui.screens.base import KithModal, KithScreen
-from vault.api import BURN_LIMITS, burn
+from vault import BURN_LIMITS, burn
 from vault.errors import KithError
 
 __all__ = ["BurnScreen", "BurnedScreen", "DeleteScreen"]

@@ -26,7 +26,7 @@ from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
 
 from tui.safe_text import plain
 from tui.screens.base import KithScreen
-from vault.api import DEFAULT_REGION, Vault
+from vault import DEFAULT_REGION, Vault
 from vault.crypto import kdf
 from vault.errors import KithError
 

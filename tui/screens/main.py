@@ -38,7 +38,6 @@ from tui.screens.freshness import Freshness, ReloadsOnChangesElsewhere
 from tui.screens.marks import Marking
 from tui.screens.roster import EntryRows, Roster, View
 from tui.screens.search_language import is_structured, matching_ids
-from tui.screens.unlock import expire_due
 from tui.widgets import ContactFilter, ContactList
 from tui.widgets.tag_panel import TagPanel
 from vault.domain.model import Contact
@@ -183,7 +182,7 @@ class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
         now and then."""
         worker = get_current_worker()
         try:
-            expired = expire_due(self.roster.vault)
+            expired = self.roster.vault.expire_due()
         except Exception:
             if self.roster.closed:
                 return  # locked meanwhile: the database was closed under the check

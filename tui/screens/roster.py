@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 from tui.widgets.contact_list import ContactRow
-from vault.api import Vault
+from vault import Vault
 from vault.domain.model import Contact, ContactDraft
 from vault.domain.search import Entry, SearchIndex
 

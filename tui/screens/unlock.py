@@ -8,14 +8,13 @@ Rules and reasons:
 - The typed passphrase is taken out of the field into one buffer before the worker starts,
   and that buffer is wiped as soon as the key is derived (tui/passphrase.py says what Python
   cannot wipe: the field's own string).
-- After unlocking, the main screen first applies the retention rules (`expire_due`), then
+- After unlocking, the main screen first applies the retention rules (`Vault.expire_due`), then
   lists the contacts: that check scans the database (0.8 s at 100,000 contacts), so it runs
   in the main screen's background thread rather than here.
 """
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -28,19 +27,10 @@ from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
 from tui.passphrase import secret_buffer, wipe
 from tui.safe_text import plain
 from tui.screens.base import KithScreen
-from vault.api import Vault
+from vault import Vault
 from vault.errors import KithError
 
-__all__ = ["UnlockScreen", "expire_due"]
-
-
-def expire_due(vault: Vault) -> int:
-    """Apply the vault's retention rules now; return how many records were shredded."""
-    plan = vault.retention.plan(int(time.time()))
-    if plan.empty:
-        return 0
-    outcome = vault.expire(plan)
-    return outcome.records_shredded + outcome.fields_removed + outcome.segments_deleted
+__all__ = ["UnlockScreen"]
 
 
 class UnlockScreen(KithScreen[None]):

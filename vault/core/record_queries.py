@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
+from vault import ids
 from vault.core.store import Store
+from vault.errors import AmbiguousId, NotFound
 
 ID_BYTES = 16
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -19,6 +21,20 @@ class RecordQueries:
     """Id, count, type, field-name and time queries on ``self.store``."""
 
     store: Store
+
+    def resolve(self, record_type: str, prefix: str, what: str) -> bytes:
+        """The id of the one ``record_type`` record whose hex id starts with ``prefix``.
+
+        The one prefix rule for every command that takes an id: none is ``NotFound`` ("no
+        ``what`` with that id"), two or more is ``AmbiguousId`` (never a guess).
+        """
+        raw, bits = ids.parse_prefix(prefix)
+        found = self.ids_with_prefix(record_type, raw, bits)
+        if not found:
+            raise NotFound(f"(no {what} with that id)")
+        if len(found) > 1:
+            raise AmbiguousId
+        return found[0]
 
     def ids_with_prefix(self, record_type: str, prefix: bytes, prefix_bits: int) -> list[bytes]:
         """Ids of ``record_type`` whose first ``prefix_bits`` bits equal ``prefix`` (at most 2)."""

@@ -15,7 +15,7 @@ from typing import Any
 from vault import ids
 from vault.core.records import Record, RecordStore
 from vault.domain.model import Address, Contact, ContactDraft, Email, Phone
-from vault.errors import AmbiguousId, EditConflict, IntegrityError, NotFound
+from vault.errors import EditConflict, IntegrityError, NotFound
 
 RECORD_TYPE = "contact"
 TEXT_FIELDS = ("name", "given_name", "family_name", "org", "role", "notes")
@@ -150,13 +150,7 @@ class ContactRepository:
 
     def resolve(self, prefix: str) -> bytes:
         """The id of the one contact whose id starts with ``prefix``."""
-        raw, bits = ids.parse_prefix(prefix)
-        found = self.records.ids_with_prefix(RECORD_TYPE, raw, bits)
-        if not found:
-            raise NotFound("(no contact with that id)")
-        if len(found) > 1:
-            raise AmbiguousId
-        return found[0]
+        return self.records.resolve(RECORD_TYPE, prefix, "contact")
 
     def add(self, draft: ContactDraft) -> Contact:
         """Store a new contact (already normalized by ``vault.domain.validate``)."""

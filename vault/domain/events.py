@@ -40,7 +40,6 @@ from vault.domain.validate import normalize_draft, normalize_email, normalize_ph
 from vault.domain.values import LONG_TEXT, clean_name, clean_text
 from vault.errors import (
     AmbiguousContact,
-    AmbiguousId,
     EventFull,
     IntegrityError,
     InvalidInput,
@@ -195,13 +194,7 @@ class EventRepository:
 
     def resolve(self, prefix: str) -> bytes:
         """The id of the one event whose id starts with ``prefix``."""
-        raw, bits = ids.parse_prefix(prefix)
-        found = self.records.ids_with_prefix(RECORD_TYPE, raw, bits)
-        if not found:
-            raise NotFound("(no event with that id)")
-        if len(found) > 1:
-            raise AmbiguousId
-        return found[0]
+        return self.records.resolve(RECORD_TYPE, prefix, "event")
 
     def create(self, draft: EventDraft) -> Event:
         """Store a new event."""

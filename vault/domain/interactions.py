@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from vault import ids
 from vault.core.records import Record, RecordStore
 from vault.domain.values import SHORT_TEXT, clean_text, parse_amount, parse_currency
-from vault.errors import AmbiguousId, IntegrityError, InvalidInput, NotFound, UnknownKind
+from vault.errors import IntegrityError, InvalidInput, NotFound, UnknownKind
 
 RECORD_TYPE = "interaction"
 ABOUT = "about"
@@ -224,13 +224,7 @@ class InteractionRepository:
 
     def resolve(self, prefix: str) -> bytes:
         """The id of the one interaction whose id starts with ``prefix``."""
-        raw, bits = ids.parse_prefix(prefix)
-        found = self.records.ids_with_prefix(RECORD_TYPE, raw, bits)
-        if not found:
-            raise NotFound("(no interaction with that id)")
-        if len(found) > 1:
-            raise AmbiguousId
-        return found[0]
+        return self.records.resolve(RECORD_TYPE, prefix, "interaction")
 
     def log(
         self, contact_id: bytes, draft: InteractionDraft, *, event_id: bytes | None = None

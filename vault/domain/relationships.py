@@ -32,7 +32,7 @@ from typing import Any
 from vault import ids
 from vault.core.records import Record, RecordStore
 from vault.domain.contacts import ContactRepository
-from vault.errors import AmbiguousId, IntegrityError, InvalidInput, NotFound, UnknownRelationKind
+from vault.errors import IntegrityError, InvalidInput, NotFound, UnknownRelationKind
 
 RECORD_TYPE = "relationship"
 SUBJECT = "rel-subject"
@@ -145,13 +145,7 @@ class RelationshipRepository:
 
     def resolve(self, prefix: str) -> bytes:
         """The id of the one relationship whose id starts with ``prefix``."""
-        raw, bits = ids.parse_prefix(prefix)
-        found = self.records.ids_with_prefix(RECORD_TYPE, raw, bits)
-        if not found:
-            raise NotFound("(no relationship with that id)")
-        if len(found) > 1:
-            raise AmbiguousId
-        return found[0]
+        return self.records.resolve(RECORD_TYPE, prefix, "relationship")
 
     def of_contact(self, contact_id: bytes) -> list[Relationship]:
         """Every relationship that names ``contact_id`` on either side."""
