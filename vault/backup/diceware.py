@@ -36,7 +36,7 @@ SEPARATOR = " "
 @functools.cache
 def wordlist() -> tuple[str, ...]:
     """The 7,776 EFF words in dice order; raises ``IntegrityError`` if the bundled file changed."""
-    raw = resources.files("vault").joinpath(WORDLIST_RESOURCE).read_bytes()
+    raw = resources.files("vault.backup").joinpath(WORDLIST_RESOURCE).read_bytes()
     if hashlib.sha256(raw).hexdigest() != WORDLIST_SHA256:
         raise IntegrityError("The bundled EFF word list is not the published one.")
     words = tuple(line.split("\t")[1] for line in raw.decode("ascii").splitlines())

@@ -23,7 +23,7 @@ from vault.crypto.age import decrypt_with_identities, decrypt_with_passphrase
 from vault.crypto.agefile import MAX_HEADER_BYTES, MAX_SCRYPT_LOG_N, MAX_STANZAS, parse_header
 from vault.errors import IntegrityError, KithError, NoMatchingKey
 
-VECTORS = Path(__file__).resolve().parent / "vectors" / "cctv-age"
+VECTORS = Path(__file__).resolve().parents[2] / "vectors" / "cctv-age"
 FILES = sorted(VECTORS.iterdir()) if VECTORS.is_dir() else []
 PQ_IDENTITY_PREFIX = "AGE-SECRET-KEY-PQ-"
 

@@ -26,7 +26,7 @@ from vault.interchange.blind_index import BlindIndex, bits_for
 from vault.interchange.import_rows import WORKER_BYTES
 from vault.interchange.importer import ImportOptions, import_contacts
 
-DATA = Path(__file__).parent / "interchange" / "data"
+DATA = Path(__file__).parent / "data"
 GOOD = {
     "civicrm_export.csv": 2,
     "google_contacts.csv": 4,
