@@ -5,12 +5,15 @@
 - ``vault.__all__`` is the public face: every name in it resolves, and every name an upper
   package takes with ``from vault import ...`` is in it (as httpx's test_exported_members).
 - No source module passes 500 lines: split along a seam before it does (STYLE.md).
+- Every test the docs name exists: the threat model promises each guarantee "names the test that
+  pins it", which is worth nothing once a test is renamed or moved away under it.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import re
 
 import grimp
 import pytest
@@ -102,3 +105,23 @@ def test_no_source_module_passes_500_lines() -> None:
         if (n := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert too_long == {}
+
+
+TEST_REFERENCE = re.compile(r"tests/[A-Za-z0-9_/]+\.py(?:::[A-Za-z_][A-Za-z0-9_]*)?")
+
+
+def test_every_test_the_docs_name_exists() -> None:
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    missing = []
+    for doc in docs:
+        for reference in sorted(set(TEST_REFERENCE.findall(doc.read_text()))):
+            path, _, name = reference.partition("::")
+            source = ROOT / path
+            if not source.is_file():
+                missing.append(f"{doc.name}: {reference}")
+                continue
+            if name and not re.search(
+                rf"^\s*(?:async\s+)?(?:def|class)\s+{name}\b", source.read_text(), re.M
+            ):
+                missing.append(f"{doc.name}: {reference}")
+    assert missing == []
