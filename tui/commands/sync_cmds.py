@@ -22,36 +22,25 @@ import click
 from sync import report as sync_report
 from sync import runner, session
 from sync.bodies import Role
+from sync.capture import capture_after_write
 from sync.errors import UnknownPeer
-from sync.replica import SEGMENT_PREFIX, Replica
+from sync.replica import Replica
 from sync.safety import device_number, invitation_code, parse_invitation, safety_number
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, when
 from tui.safe_text import safe
 from vault import Vault
-from vault.domain.sync_state import SyncStore
 from vault.errors import InvalidInput, KithError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-AFTER_WRITE_MAX_OPS = 20_000
-"""Above this many ops held, an edit leaves its capture to the next sync command (loading the
-replica costs about 0.2 ms per op: docs/performance.md), which finds it by fingerprint."""
-
-
 def after_write(vault: Vault) -> None:
-    """Turn local edits of shared records into signed ops now (a no-op with nothing shared)."""
-    store = SyncStore(vault.live_store, vault.keyring)
-    names = store.blob_names(SEGMENT_PREFIX)
-    held = sum(store.log_count(bytes.fromhex(n[len(SEGMENT_PREFIX):])) for n in names)
-    if not names or held > AFTER_WRITE_MAX_OPS:
-        return
+    """Turn local edits of shared records into signed ops now (``sync.capture``: the policy the
+    TUI shares); a failure is a warning, since the edit itself is saved."""
     try:
-        replica = Replica(vault)
-        if runner.capture_all(replica, runner.now_ms()):
-            replica.save()
+        capture_after_write(vault)
     except KithError as error:  # the edit itself is saved; the next sync command retries
         click.echo(f"warning: the change is saved but not yet queued for sync: {error.message}",
                    err=True)

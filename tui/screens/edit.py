@@ -158,6 +158,8 @@ class EditScreen(KithScreen[Contact | None]):
             return
         self.show_error(None, "")
         self.notify("Saved.")
+        if self.roster.sync_warning:
+            self.notify(self.roster.sync_warning, severity="warning")
         self.dismiss(saved)
 
     def action_cancel(self) -> None:

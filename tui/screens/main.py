@@ -496,6 +496,8 @@ class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
         if message.ok:
             self.refresh_view()
             self.notify("Contact deleted: its key is destroyed.")
+            if self.roster.sync_warning:
+                self.notify(self.roster.sync_warning, severity="warning")
         else:
             self.update_status()
             self.notify(message.message, severity="error")

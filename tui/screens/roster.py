@@ -23,10 +23,12 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
+from sync.capture import capture_after_write
 from tui.widgets.contact_list import ContactRow
 from vault import Vault
 from vault.domain.model import Contact, ContactDraft
 from vault.domain.search import Entry, SearchIndex
+from vault.errors import KithError
 
 __all__ = ["EntryRows", "Roster", "View"]
 
@@ -112,6 +114,7 @@ class Roster:
         self.vault = vault
         self.index = SearchIndex()
         self._lock = threading.Lock()
+        self.sync_warning = ""  # set when a write could not be queued for sync (``_capture``)
         self.total = 0
         self.loaded = 0
         self.closed = False
@@ -241,6 +244,7 @@ class Roster:
         """Store a new (already normalized) contact and index it."""
         contact = self.vault.contacts.add(draft)
         self._put(contact)
+        self._capture()
         return contact
 
     def update(
@@ -251,6 +255,7 @@ class Roster:
         record_id = self.vault.contacts.resolve(contact_id)
         contact = self.vault.contacts.update(record_id, draft, base=base)
         self._put(contact)
+        self._capture()
         return contact
 
     def delete(self, contact_id: str) -> int:
@@ -262,7 +267,18 @@ class Roster:
             self._version += 1
             self.loaded = len(self.index)
             self.total = max(0, self.total - 1)
+        self._capture()
         return shredded
+
+    def _capture(self) -> None:
+        """Shared records become signed ops now, by the CLI's policy (``sync.capture``). The
+        write is already saved: a failure only leaves ``sync_warning`` for the screen to show,
+        and the next sync command captures the change."""
+        try:
+            capture_after_write(self.vault)
+            self.sync_warning = ""
+        except KithError as error:
+            self.sync_warning = f"Saved, but not yet queued for sync: {error.message}"
 
     def _put(self, contact: Contact) -> None:
         with self._lock:
