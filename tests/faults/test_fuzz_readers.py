@@ -34,7 +34,7 @@ from vault.crypto.age import generate_identity
 from vault.crypto.kdf import TEST_PARAMS
 from vault.domain.model import ContactDraft, Email
 from vault.errors import KithError
-from vault.interchange.import_report import ImportOptions, Outcome
+from vault.interchange.import_report import ImportOptions, ImportReport
 from vault.interchange.importer import import_contacts
 
 FUZZ = settings(
@@ -97,14 +97,14 @@ def fuzz_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
     opened.lock()
 
 
-def _import(vault: Vault, data: bytes, fmt: str | None, dry: bool) -> Outcome | KithError:
+def _import(vault: Vault, data: bytes, fmt: str | None, dry: bool) -> ImportReport | KithError:
     try:
         return import_contacts(vault, data, ImportOptions(fmt=fmt, dry_run=dry))
     except KithError as error:  # documented: the CLI prints its one line
         return error
 
 
-def _summary(result: Outcome | KithError) -> object:
+def _summary(result: ImportReport | KithError) -> object:
     if isinstance(result, KithError):
         return (type(result).__name__, result.message)
     return ([(i.line, i.reason, i.message) for i in result.errors],
@@ -124,7 +124,7 @@ KNOWN = {  # crashes seen on real runs (issue 14), always tried before the rando
 def _check_import(vault: Vault, data: bytes, fmt: str | None) -> None:
     dry = _import(vault, data, fmt, dry=True)
     real = _import(vault, data, fmt, dry=False)
-    if isinstance(real, Outcome) and isinstance(dry, Outcome):
+    if isinstance(real, ImportReport) and isinstance(dry, ImportReport):
         # a real run may find rows unchanged that the dry run would add only when an earlier
         # example stored them; what was refused, and why, must not differ
         assert _summary(dry)[:2] == _summary(real)[:2]

@@ -35,7 +35,7 @@ def vault_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     counter = iter(range(1, 1_000_000))
     fake_os = types.SimpleNamespace(urandom=lambda n: next(counter).to_bytes(n, "little"))
     with monkeypatch.context() as patch:
-        patch.setattr(vault.records, "os", fake_os)
+        patch.setattr(vault.core.records, "os", fake_os)
         return make_vault(Path("vault"), [*PEOPLE, HOSTILE], fixed_time=True)
 
 

@@ -37,7 +37,7 @@ def org_vault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     counter = iter(range(1, 1_000_000))
     fake_os = types.SimpleNamespace(urandom=lambda n: next(counter).to_bytes(n, "little"))
     with monkeypatch.context() as patch:
-        patch.setattr(vault.records, "os", fake_os)
+        patch.setattr(vault.core.records, "os", fake_os)
         make_organizing_vault(Path("vault"), interactions=23)
         with Vault.open(Path("vault"), PASSPHRASE) as opened:
             opened.records._now = lambda: 1_750_000_000

@@ -4,7 +4,7 @@
 
 Rules and reasons:
 - The person is matched (email, else phone) or created, signed up and checked in by
-  `vault.domain.events.quick_signup(..., checkin=True)`: the call `kith event quick --checkin` makes.
+  `EventRepository.quick_signup(..., checkin=True)`: the call `kith event quick --checkin` makes.
   Several contacts with that email or phone is refused (`AmbiguousContact`) rather than guessed.
 - Consent is recorded only when the box is ticked, and only for what was asked at the door:
   news of events on the channel given (`email:events` for an email, `sms:events` for a phone),

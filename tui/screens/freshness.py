@@ -20,7 +20,7 @@ from tui.screens.roster import Roster
 from vault.api import Vault
 
 if TYPE_CHECKING:
-    from tui.app import KithApp
+    from tui.screens.host import KithHost
 
 __all__ = ["CHECK_SECONDS", "Freshness", "ReloadsOnChangesElsewhere"]
 
@@ -61,7 +61,7 @@ class ReloadsOnChangesElsewhere:
     busy: str
     reload_pending: bool = False
     app: Any
-    kith: KithApp
+    kith: KithHost
 
     if TYPE_CHECKING:  # provided by MainScreen and Textual; declared for the type checker only
 

@@ -17,10 +17,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
-
-from tui.screens.base import KithModal
 
 __all__ = ["KeysScreen", "keys_of"]
 
@@ -43,8 +41,11 @@ def keys_of(screen: Screen[Any]) -> list[tuple[str, str]]:
     return [(" ".join(keys), what) for keys, what in merged.values()]
 
 
-class KeysScreen(KithModal[None]):
-    """Every key of the screen underneath."""
+class KeysScreen(ModalScreen[None]):
+    """Every key of the screen underneath.
+
+    A plain modal, not a ``KithModal``: ``tui.screens.base`` opens this panel, so this module
+    must not import it (no import circles)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close"),

@@ -16,7 +16,7 @@ from textual.app import SystemCommand
 from tui.screens.base import KithModal, KithScreen
 
 if TYPE_CHECKING:
-    from tui.app import KithApp
+    from tui.screens.host import KithHost
 
 __all__ = ["HasCommands", "screen_commands"]
 
@@ -32,7 +32,7 @@ class HasCommands(Protocol):
         ...
 
 
-def screen_commands(app: KithApp) -> Iterator[SystemCommand]:
+def screen_commands(app: KithHost) -> Iterator[SystemCommand]:
     """The entries of the topmost Kith screen (dialogs included) under the palette."""
     for screen in reversed(app.screen_stack):
         if isinstance(screen, KithScreen | KithModal):

@@ -2,7 +2,8 @@
 
 ``crash_point(name)`` kills the process with SIGKILL, at once and without cleanup, when the
 environment variable ``KITH_TEST_CRASH_AT`` equals ``name``; otherwise it does nothing. Only the
-real-process tests set it (``tests/vault/core/test_passwd_rotation.py``, ``tests/vault/core/test_erasure_attacks.py``);
+real-process tests set it (``tests/vault/core/test_passwd_rotation.py``,
+``tests/vault/core/test_erasure_attacks.py``);
 the names are the places listed in docs/storage-format.md ("Crash safety").
 """
 

@@ -21,7 +21,7 @@ Rules and reasons:
 - Only regular files are opened, with ``O_NOFOLLOW``: a planted symbolic link is unlinked, never
   followed, so it cannot make Kith overwrite a file outside the vault. Anything else with a
   matching name (a folder, a device) is left alone.
-- A scratch file another Kith process is still using is never touched (``vault/core/folder_lock.py``):
+- A scratch file another Kith process is still using is never touched (``folder_lock.py``):
   if any process holds the folder's shared lock (a running backup, passphrase change or upgrade)
   the whole sweep waits for the next unlock.
 - Best effort per file: a file that cannot be overwritten (read-only medium) does not stop the

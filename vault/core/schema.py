@@ -171,10 +171,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
-        # Storage format 2 (issue 12), see vault/core/keytree.py and vault/core/commit_guard.py: one row
+        # Storage format 2 (issue 12), see vault/core/keytree.py and commit_guard.py: one row
         # holding the commit counter the header binds, the bucket-key table sealed under the
         # header's root, and the local-wrap key sealed under the VMK. The row is written by the
-        # format conversion (vault/core/format_migration.py) or at creation, never by this migration.
+        # format conversion (format_migration.py) or at creation, never by this migration.
         "0009-keytree",
         """
         CREATE TABLE keytree (

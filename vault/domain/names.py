@@ -6,7 +6,7 @@
     split_full_name("Madonna")               -> ("Madonna", "")
 
 Why: merge fields such as ``Hello {given_name}`` rendered "Hello , join us." for a contact added
-with ``--name "Yes Person"`` (issue 14, item 9). ``vault/domain/validate.py`` fills the parts on add,
+with ``--name "Yes Person"`` (issue 14, item 9). ``validate.py`` fills the parts on add,
 edit and import, and only when both are empty: parts a person or a file gave are never touched.
 
 The rule, kept simple and predictable rather than clever: a leading title (Mr, Ms, Mx, Dr,

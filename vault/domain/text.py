@@ -11,7 +11,7 @@ quoting the value.
     require_text(value, what)         -> value, or NotText
     require_text_in(obj, what)        the same for every string inside a dataclass/tuple/dict
 
-Used by ``vault/domain/validate.py`` (every contact draft: add, edit, import, dry run alike) and by the
+Used by ``validate.py`` (every contact draft: add, edit, import, dry run alike) and by the
 CLI for every text argument (``tui/text_guard.py``).
 """
 

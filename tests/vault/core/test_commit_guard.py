@@ -1,4 +1,4 @@
-"""The commit counter and the header state (vault/core/commit_guard.py): what moves them and what not."""
+"""The commit counter and the header state (vault/core/commit_guard.py): what moves them."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Issue 12: a damaged header and a wrong passphrase cost the same, one Argon2id run, before the
 one ``CannotUnlock``; so the time an unlock takes does not tell them apart (no oracle).
 
-Format 2 adds a sealed state after the VMK wrap (``vault/core/header_v2.py``). It is opened only with
+Format 2 adds a sealed state after the VMK wrap (``header_v2.py``). It is opened only with
 the VMK, so only the right passphrase ever reaches it: then its damage is damage
 (``IntegrityError``, exit 6) after the same one run; with a wrong passphrase it is never looked
 at, and the answer and the work are those of any wrong passphrase.
