@@ -33,10 +33,11 @@ from vault.core.keyring import Keyring
 from vault.core.keytree import KeyTree
 from vault.core.record_links import RecordLinks
 from vault.core.record_queries import ID_BYTES, RecordQueries
+from vault.core.record_segments import RecordSegments
 from vault.core.store import Store
 from vault.crypto import aead
 from vault.encoding import enc
-from vault.errors import IntegrityError, InvalidInput, LastSegment, NotFound
+from vault.errors import IntegrityError, InvalidInput, NotFound
 
 MAX_FIELD_BYTES = 1 << 20  # 1 MiB: larger values belong in attachments, not fields
 
@@ -89,7 +90,7 @@ def cdk_ad(segment_id: bytes, epoch: int, record_id: bytes) -> bytes:
     return enc("kith/cdk/1", segment_id, epoch, record_id)
 
 
-class RecordStore(RecordLinks, RecordQueries):
+class RecordStore(RecordLinks, RecordQueries, RecordSegments):
     """Create, open, change and shred sealed records in one ``Store``."""
 
     def __init__(
@@ -339,61 +340,7 @@ class RecordStore(RecordLinks, RecordQueries):
         segments = tuple(k[0] for k in keys)
         return Record(record_id, record_type, home, created, updated, values, segments, expires)
 
-    # -- segment membership, expiry, re-sealing (issue 6) --------------------------------------
-
-    def add_to_segment(self, record_id: bytes, segment_id: bytes) -> bool:
-        """Wrap the record's CDK under ``segment_id``'s current key; False if already there.
-
-        Membership *is* the wrapped CDK: whoever holds the segment key can open the record, and
-        nobody else. The CDK is unwrapped through a row the record already has, so the fields
-        are not touched and their versions do not change.
-        """
-        if self.store.one(
-            "SELECT 1 FROM record_keys WHERE record_id = ? AND segment_id = ?",
-            (record_id, segment_id),
-        ):
-            return False
-        _, cdk = self._open_cdk(record_id)
-        epoch = self._epoch(segment_id)
-        with self.store.transaction():
-            self.store.execute(
-                "INSERT INTO record_keys (record_id, segment_id, epoch, wrapped_cdk) "
-                "VALUES (?,?,?,?)",
-                (record_id, segment_id, epoch, self.tree.wrap(record_id, segment_id, epoch, cdk)),
-            )
-        return True
-
-    def remove_from_segment(self, record_id: bytes, segment_id: bytes) -> bool:
-        """Delete the record's key row for ``segment_id``; False if it was not there.
-
-        Refused (``LastSegment``) when that row is the record's only key: the record would be
-        unreadable but not shredded, which is the worst of both. If the record was homed in that
-        segment its fields are re-sealed under a remaining segment (the private one first).
-        """
-        rows = [
-            bytes(r[0])
-            for r in self.store.execute(
-                "SELECT segment_id FROM record_keys WHERE record_id = ?", (record_id,)
-            )
-        ]
-        if segment_id not in rows:
-            return False
-        if len(rows) == 1:
-            raise LastSegment
-        with self.store.transaction():
-            home = self.store.one("SELECT home_segment FROM records WHERE id = ?", (record_id,))
-            if home is not None and bytes(home[0]) == segment_id:
-                private = self.store.one("SELECT id FROM segments WHERE kind = 'private'")
-                others = [s for s in rows if s != segment_id]
-                new_home = (
-                    bytes(private[0]) if private and bytes(private[0]) in others else others[0]
-                )
-                self.reseal(record_id, home=new_home)
-            self.store.execute(
-                "DELETE FROM record_keys WHERE record_id = ? AND segment_id = ?",
-                (record_id, segment_id),
-            )
-        return True
+    # -- re-sealing (issue 6; segment membership is RecordSegments) ---------------------------
 
     def reseal(
         self, record_id: bytes, *, home: bytes | None = None, fresh_key: bool = False
@@ -445,24 +392,6 @@ class RecordStore(RecordLinks, RecordQueries):
                 "UPDATE records SET home_segment = ?, updated = ? WHERE id = ?",
                 (new_home, int(self._now()), record_id),
             )
-
-    def in_segment(self, segment_id: bytes, record_type: str | None = None) -> list[bytes]:
-        """Ids of the records wrapped for ``segment_id`` (of one type if given)."""
-        rows = self.store.execute(
-            "SELECT k.record_id FROM record_keys k JOIN records r ON r.id = k.record_id "
-            "WHERE k.segment_id = ? AND (? IS NULL OR r.type = ?) ORDER BY k.record_id",
-            (segment_id, record_type, record_type),
-        )
-        return [bytes(r[0]) for r in rows]
-
-    def segments_of(self, record_id: bytes) -> list[bytes]:
-        """Ids of the segments a record is wrapped for."""
-        return [
-            bytes(r[0])
-            for r in self.store.execute(
-                "SELECT segment_id FROM record_keys WHERE record_id = ?", (record_id,)
-            )
-        ]
 
     # -- partial opening for in-memory indexes (issue 6: interactions, preferences) -----------
 

@@ -1,6 +1,6 @@
 """Issue 12: a format-1 vault made by the format-1 code opens, is upgraded in place, reads the same.
 
-``tests/golden/format1`` was made by commit e74ce5e (see its README); the expected outputs are
+``tests/vault/core/golden/format1`` was made by commit e74ce5e (see its README); the expected outputs are
 what that code printed. The upgrade is also killed after its first header write.
 """
 
