@@ -83,10 +83,10 @@ def rewrap(run: Run, ring: Keyring, vault_id: bytes, root: bytes, vmk2: bytes, l
     rows = run("SELECT record_id, segment_id, epoch, wrapped_cdk FROM rk.record_keys", ())
     for record_id, segment_id, epoch, wrapped in rows:
         rid, sid, ep = bytes(record_id), bytes(segment_id), int(epoch)
-        cdk = aead.decrypt(segment_keys[(sid, ep)], bytes(wrapped), cdk_ad(sid, ep, rid))
+        cdk = aead.open_exact(segment_keys[(sid, ep)], bytes(wrapped), cdk_ad(sid, ep, rid))
         run(
             "UPDATE rk.record_keys SET wrapped_cdk = ? WHERE record_id = ? AND segment_id = ?",
-            (aead.encrypt(table[bucket_of(rid)], cdk, cdk_ad2(sid, ep, rid)), rid, sid),
+            (aead.seal_exact(table[bucket_of(rid)], cdk, cdk_ad2(sid, ep, rid)), rid, sid),
         )
     run("DELETE FROM rk.keytree", ())
     run(

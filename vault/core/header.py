@@ -132,7 +132,7 @@ def wrap(
     nonce = os.urandom(aead.NONCE_BYTES) if nonce is None else nonce
     draft = Header(params, salt, vault_id, nonce, b"")
     kek = kdf.argon2id(passphrase, salt, params)
-    sealed = aead.encrypt(kek, vmk, _ad(draft.fixed_bytes()), nonce=nonce)
+    sealed = aead.seal_exact(kek, vmk, _ad(draft.fixed_bytes()), nonce=nonce)
     return Header(params, salt, vault_id, nonce, sealed[1 + aead.NONCE_BYTES :])
 
 
@@ -145,7 +145,7 @@ def unwrap_with_kek(header: Header, kek: bytes) -> bytes:
     """``unwrap`` with the Argon2id output already computed (the format-2 upgrade reuses it)."""
     sealed = bytes([aead.SUITE_XCHACHA20_POLY1305]) + header.nonce + header.wrapped_vmk
     try:
-        return aead.decrypt(kek, sealed, _ad(header.fixed_bytes()))
+        return aead.open_exact(kek, sealed, _ad(header.fixed_bytes()))
     except IntegrityError:
         raise CannotUnlock from None
 

@@ -30,13 +30,13 @@ def format1_lwk(vmk: bytes, vault_id: bytes) -> bytes:
 def seal_lwk(vmk: bytes, vault_id: bytes, lwk: bytes) -> bytes:
     """The LWK sealed for ``keytree.lwk``: key HKDF(VMK, "kith/lwk-wrap"), AD bound to the id."""
     key = kdf.hkdf_sha256(vmk, "kith/lwk-wrap", vault_id)
-    return aead.encrypt(key, lwk, enc("kith/lwk/2", vault_id))
+    return aead.seal_exact(key, lwk, enc("kith/lwk/2", vault_id))
 
 
 def open_lwk(vmk: bytes, vault_id: bytes, sealed: bytes) -> bytes:
     """Inverse of ``seal_lwk``."""
     key = kdf.hkdf_sha256(vmk, "kith/lwk-wrap", vault_id)
-    return aead.decrypt(key, sealed, enc("kith/lwk/2", vault_id))
+    return aead.open_exact(key, sealed, enc("kith/lwk/2", vault_id))
 
 
 class Keyring:
@@ -68,7 +68,7 @@ class Keyring:
     def wrap_segment_key(self, segment_id: bytes, epoch: int, key: bytes) -> bytes:
         """``key`` sealed for storage in ``segment_keys``."""
         self._segment_keys[(segment_id, epoch)] = key
-        return aead.encrypt(
+        return aead.seal_exact(
             self.lwk, key, enc("kith/segment-key/1", self.vault_id, segment_id, epoch)
         )
 
@@ -76,7 +76,7 @@ class Keyring:
         """Unwrap (once) and remember a stored segment key."""
         cached = self._segment_keys.get((segment_id, epoch))
         if cached is None:
-            cached = aead.decrypt(
+            cached = aead.open_exact(
                 self.lwk, wrapped, enc("kith/segment-key/1", self.vault_id, segment_id, epoch)
             )
             self._segment_keys[(segment_id, epoch)] = cached
@@ -104,7 +104,7 @@ class Keyring:
 
         ``IntegrityError`` if it fails to open, or opens to another key than the one in use.
         """
-        key = aead.decrypt(
+        key = aead.open_exact(
             self.lwk, wrapped, enc("kith/segment-key/1", self.vault_id, segment_id, epoch)
         )
         cached = self._segment_keys.get((segment_id, epoch))

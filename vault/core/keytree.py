@@ -72,12 +72,12 @@ def cdk_ad2(segment_id: bytes, epoch: int, record_id: bytes) -> bytes:
 
 def seal_table(root: bytes, keys: list[bytes], vault_id: bytes) -> bytes:
     """The bucket table sealed under ``root``."""
-    return aead.encrypt(root, b"".join(keys), enc("kith/buckets/2", vault_id))
+    return aead.seal_exact(root, b"".join(keys), enc("kith/buckets/2", vault_id))
 
 
 def open_table(root: bytes, sealed: bytes, vault_id: bytes) -> list[bytes]:
     """Inverse of ``seal_table``; anything else is ``IntegrityError``."""
-    raw = aead.decrypt(root, sealed, enc("kith/buckets/2", vault_id))
+    raw = aead.open_exact(root, sealed, enc("kith/buckets/2", vault_id))
     if len(raw) != BUCKETS * KEY_BYTES:
         raise IntegrityError("(the key tree)")
     return [raw[i : i + KEY_BYTES] for i in range(0, len(raw), KEY_BYTES)]
@@ -116,17 +116,17 @@ class KeyTree:
 
     def wrap(self, record_id: bytes, segment_id: bytes, epoch: int, cdk: bytes) -> bytes:
         """``cdk`` wrapped for storage in ``record_keys``."""
-        return aead.encrypt(self.key(record_id), cdk, cdk_ad2(segment_id, epoch, record_id))
+        return aead.seal_exact(self.key(record_id), cdk, cdk_ad2(segment_id, epoch, record_id))
 
     def unwrap(self, record_id: bytes, segment_id: bytes, epoch: int, wrapped: bytes) -> bytes:
         """The CDK; on an AEAD failure the table is reloaded once (another process may have
         re-keyed the bucket) before the failure stands."""
         ad = cdk_ad2(segment_id, epoch, record_id)
         try:
-            return aead.decrypt(self.key(record_id), wrapped, ad)
+            return aead.open_exact(self.key(record_id), wrapped, ad)
         except IntegrityError:
             self.reload()
-            return aead.decrypt(self.key(record_id), wrapped, ad)
+            return aead.open_exact(self.key(record_id), wrapped, ad)
 
     def rekey(self, record_ids: Iterable[bytes]) -> None:
         """Give the buckets of ``record_ids`` fresh keys and re-wrap their remaining CDKs.
@@ -156,8 +156,8 @@ class KeyTree:
         for record_id, segment_id, epoch, wrapped in rows:
             rid, sid = bytes(record_id), bytes(segment_id)
             ad = cdk_ad2(sid, int(epoch), rid)
-            cdk = aead.decrypt(old, bytes(wrapped), ad)
-            updates.append((aead.encrypt(new, cdk, ad), rid, sid))
+            cdk = aead.open_exact(old, bytes(wrapped), ad)
+            updates.append((aead.seal_exact(new, cdk, ad), rid, sid))
         self.store.executemany(
             "UPDATE record_keys SET wrapped_cdk = ? WHERE record_id = ? AND segment_id = ?",
             updates,

@@ -8,7 +8,7 @@ fields. Each field value is sealed on its own under the CDK (``aead.seal``: padd
 The CDK is stored only wrapped, once per segment the record belongs to, under the key of its
 bucket in the key tree (format 2, ``vault/core/keytree.py``)::
 
-    wrapped_cdk = aead.encrypt(BK[bucket of record id], CDK,
+    wrapped_cdk = aead.seal_exact(BK[bucket of record id], CDK,
                                enc("kith/cdk/2", segment id, epoch, record id))
 
 Rules and reasons:

@@ -83,8 +83,9 @@ def _xchacha_decrypt(key: bytes, nonce: bytes, body: bytes, ad: bytes) -> bytes:
     return plain
 
 
-def encrypt(key: bytes, plaintext: bytes, ad: bytes, *, nonce: bytes | None = None) -> bytes:
-    """XChaCha20-Poly1305 without padding: ``suite | nonce | ciphertext | tag``.
+def seal_exact(key: bytes, plaintext: bytes, ad: bytes, *, nonce: bytes | None = None) -> bytes:
+    """XChaCha20-Poly1305 without padding: ``suite | nonce | ciphertext | tag``; the length of
+    the value shows, so only fixed-size values (keys, the bucket table) are sealed this way.
 
     ``nonce`` exists only so golden-vector tests can pin the output; production callers never
     pass it.
@@ -93,8 +94,8 @@ def encrypt(key: bytes, plaintext: bytes, ad: bytes, *, nonce: bytes | None = No
     return _SUITE + nonce + _xchacha_encrypt(key, nonce, plaintext, _SUITE + ad)
 
 
-def decrypt(key: bytes, sealed: bytes, ad: bytes) -> bytes:
-    """Open what ``encrypt`` made; any failure is one ``IntegrityError``."""
+def open_exact(key: bytes, sealed: bytes, ad: bytes) -> bytes:
+    """Open what ``seal_exact`` made; any failure is one ``IntegrityError``."""
     if len(sealed) < OVERHEAD or sealed[0] != SUITE_XCHACHA20_POLY1305:
         raise IntegrityError
     nonce = sealed[1 : 1 + NONCE_BYTES]
@@ -102,22 +103,22 @@ def decrypt(key: bytes, sealed: bytes, ad: bytes) -> bytes:
 
 
 def seal(key: bytes, plaintext: bytes, ad: bytes, *, nonce: bytes | None = None) -> bytes:
-    """Pad to a 32-byte bucket, then ``encrypt``: the format of every sealed field."""
-    return encrypt(key, pad(plaintext), ad, nonce=nonce)
+    """Pad to a 32-byte bucket, then ``seal_exact``: the format of every sealed field."""
+    return seal_exact(key, pad(plaintext), ad, nonce=nonce)
 
 
 def open_sealed(key: bytes, sealed: bytes, ad: bytes) -> bytes:
     """Inverse of ``seal``; the tag is checked before the padding is looked at."""
-    return unpad(decrypt(key, sealed, ad))
+    return unpad(open_exact(key, sealed, ad))
 
 
 def raw_xchacha_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, ad: bytes) -> bytes:
-    """The primitive ``decrypt`` uses, bare, for known-answer tests (Wycheproof)."""
+    """The primitive ``open_exact`` uses, bare, for known-answer tests (Wycheproof)."""
     return _xchacha_decrypt(key, nonce, ciphertext_and_tag, ad)
 
 
 def raw_xchacha_encrypt(key: bytes, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
-    """The primitive ``encrypt`` uses, bare, for known-answer tests (Wycheproof)."""
+    """The primitive ``seal_exact`` uses, bare, for known-answer tests (Wycheproof)."""
     return _xchacha_encrypt(key, nonce, plaintext, ad)
 
 

@@ -125,7 +125,7 @@ def _record_keys(store: Store, buckets: list[bytes]) -> int:
         "SELECT record_id, segment_id, epoch, wrapped_cdk FROM record_keys ORDER BY record_id"
     ):
         rid = bytes(record_id)
-        cdk = aead.decrypt(
+        cdk = aead.open_exact(
             buckets[bucket_of(rid)], bytes(wrapped), cdk_ad2(bytes(segment_id), int(epoch), rid)
         )
         if last is not None and last[0] == rid and not hmac.compare_digest(last[1], cdk):

@@ -63,7 +63,9 @@ def attacker_opens(header_bytes: bytes, old_db: Path, record_id: bytes) -> bool:
         for key in table:
             for segment_id, epoch, wrapped in wraps:
                 try:
-                    aead.decrypt(key, bytes(wrapped), cdk_ad2(bytes(segment_id), epoch, record_id))
+                    aead.open_exact(
+                        key, bytes(wrapped), cdk_ad2(bytes(segment_id), epoch, record_id)
+                    )
                     return True
                 except IntegrityError:
                     continue
@@ -87,7 +89,7 @@ def current_tables_open(vault_dir: Path, old_db: Path, record_id: bytes) -> bool
     for key in keys:
         for segment_id, epoch, wrapped in wraps:
             try:
-                aead.decrypt(key, bytes(wrapped), cdk_ad2(bytes(segment_id), epoch, record_id))
+                aead.open_exact(key, bytes(wrapped), cdk_ad2(bytes(segment_id), epoch, record_id))
                 return True
             except IntegrityError:
                 continue

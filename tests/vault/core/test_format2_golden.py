@@ -105,14 +105,14 @@ def test_bucket_table_and_cdk_wrap_are_bound() -> None:
     with pytest.raises(IntegrityError):
         open_table(b"\x89" * 32, sealed, VAULT_ID)
     record, segment = b"\x01" * 16, b"\x02" * 16
-    wrapped = aead.encrypt(keys[0], b"\x07" * 32, cdk_ad2(segment, 0, record))
+    wrapped = aead.seal_exact(keys[0], b"\x07" * 32, cdk_ad2(segment, 0, record))
     for ad in (
         cdk_ad2(segment, 1, record),
         cdk_ad2(record, 0, record),
         cdk_ad2(segment, 0, segment),
     ):
         with pytest.raises(IntegrityError):
-            aead.decrypt(keys[0], wrapped, ad)
+            aead.open_exact(keys[0], wrapped, ad)
 
 
 def test_fast_cdk_ad_equals_enc() -> None:

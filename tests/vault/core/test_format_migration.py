@@ -1,7 +1,7 @@
 """Issue 12: a format-1 vault made by the format-1 code opens, is upgraded in place, reads the same.
 
-``tests/vault/core/golden/format1`` was made by commit e74ce5e (see its README); the expected outputs are
-what that code printed. The upgrade is also killed after its first header write.
+``golden/format1`` (beside this file) was made by commit e74ce5e (see its README); the expected
+outputs are what that code printed. The upgrade is also killed after its first header write.
 """
 
 from __future__ import annotations

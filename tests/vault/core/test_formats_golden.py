@@ -132,10 +132,10 @@ def test_every_ad_part_swapped_fails(swapped: bytes) -> None:
 
 
 def test_wrapped_cdk_ad_binds_segment_epoch_and_record() -> None:
-    wrapped = aead.encrypt(KEY, b"\x77" * 32, cdk_ad(HOME, 0, RECORD))
+    wrapped = aead.seal_exact(KEY, b"\x77" * 32, cdk_ad(HOME, 0, RECORD))
     for ad in (cdk_ad(HOME, 1, RECORD), cdk_ad(b"\x00" * 16, 0, RECORD), cdk_ad(HOME, 0, HOME)):
         with pytest.raises(IntegrityError):
-            aead.decrypt(KEY, wrapped, ad)
+            aead.open_exact(KEY, wrapped, ad)
 
 
 def golden_header() -> header.Header:

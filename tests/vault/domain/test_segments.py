@@ -124,9 +124,9 @@ def test_membership_is_a_cdk_wrapped_for_the_segment(vault: Vault) -> None:
     )
     assert row is not None and row[0] == segment.epoch
     key = vault.records.tree.key(record_id)
-    cdk = aead.decrypt(key, row[1], cdk_ad2(segment.id, segment.epoch, record_id))
+    cdk = aead.open_exact(key, row[1], cdk_ad2(segment.id, segment.epoch, record_id))
     with pytest.raises(IntegrityError):
-        aead.decrypt(key, row[1], cdk_ad2(vault.private_segment, segment.epoch, record_id))
+        aead.open_exact(key, row[1], cdk_ad2(vault.private_segment, segment.epoch, record_id))
     sealed = vault.live_store.one(
         "SELECT version, sealed FROM fields WHERE record_id = ? AND name = 'name'", (record_id,)
     )
