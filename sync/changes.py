@@ -59,7 +59,7 @@ def record_change(record_id: bytes, record: RecordState) -> RecordChange:
 
 
 def changes_for(state: SegmentState, record_ids: Iterable[bytes]) -> list[RecordChange]:
-    """The changes for ``record_ids`` (typically ``Outcome.touched``), in id order."""
+    """The changes for ``record_ids`` (typically ``ReceiveOutcome.touched``), in id order."""
     out: list[RecordChange] = []
     for record_id in sorted(set(record_ids)):
         record = state.merge.get(record_id)

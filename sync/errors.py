@@ -16,6 +16,7 @@ bundle and try again, and must drop the others.
     |   +-- BadInvitation (5)
     |   +-- UnverifiedPeer (5)
     |   +-- NotAllowedLocally (5)    this device's own role does not allow the change
+    |   +-- NotShared (5)            the segment is not shared with that peer
     +-- IntegrityError (6)
     |   +-- BadBundle (6)            damaged, tampered, truncated, or for no key we hold
     |   +-- NotAMember (6)           retryable: the author's membership may arrive later
@@ -29,8 +30,6 @@ bundle and try again, and must drop the others.
     |   +-- RemovedMember (6)        no longer raised: such changes are logged without effect
     +-- NotFound (4)
     |   +-- UnknownPeer (4)          no peer by that name or key
-    +-- InvalidInput (5)
-    |   +-- NotShared (5)            the segment is not shared with that peer
     +-- SessionFailed (1)            retryable: a TCP session broke, timed out or misbehaved
 """
 

@@ -30,7 +30,7 @@ Rules and reasons:
   and reported (``dropped``), without failing the bundle that filled the gap.
 - Running the pipeline twice on one bundle changes nothing the second time: every op is then a
   replay (idempotence).
-- Time is passed in (``now_ms``); the caller advances its clock with ``Outcome.latest``.
+- Time is passed in (``now_ms``); the caller advances its clock with ``ReceiveOutcome.latest``.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class Rejection:
 
 
 @dataclass
-class Outcome:
+class ReceiveOutcome:
     """What one run of the pipeline did."""
 
     applied: bool = False
@@ -154,7 +154,7 @@ class _Stage:
         self.deferred: list[int] = []
         self.gaps: dict[tuple[bytes, int], Op] = {}
         self.taken: set[tuple[bytes, int]] = set()
-        self.outcome = Outcome(segment=state.segment)
+        self.outcome = ReceiveOutcome(segment=state.segment)
 
     def chain(self, author: bytes) -> StagedChain:
         if author not in self.chains:
@@ -306,7 +306,7 @@ class _Stage:
 
     # -- commit ---------------------------------------------------------------------------------
 
-    def commit(self) -> Outcome:
+    def commit(self) -> ReceiveOutcome:
         state, outcome = self.state, self.outcome
         for staged in self.chains.values():
             staged.commit()
@@ -345,7 +345,7 @@ def _membership_body(op: Op) -> Membership | None:
 
 def receive_ops(
     state: SegmentState, wires: Sequence[bytes], me: Me, now_ms: int
-) -> Outcome:
+) -> ReceiveOutcome:
     """Run the op steps of the pipeline over ``wires`` (already taken out of a bundle)."""
     stage = _Stage(state, me, now_ms)
     raw = b""
@@ -356,20 +356,20 @@ def receive_ops(
         stage.finish()
     except _Stop as stop:
         author, seq = (stop.op.author, stop.op.seq) if stop.op else _who(raw)
-        return Outcome(
+        return ReceiveOutcome(
             segment=state.segment, rejections=[Rejection(stop.step, stop.error, author, seq)]
         )
     return stage.commit()
 
 
-def receive_bundle(sync: SyncState, data: bytes, me: Me, now_ms: int) -> Outcome:
+def receive_bundle(sync: SyncState, data: bytes, me: Me, now_ms: int) -> ReceiveOutcome:
     """The whole pipeline for one bundle, from its bytes to committed state (or nothing)."""
     try:
         opened = bundle.open_bundle(data, sync.bundle_keys())
     except BundleTooLarge as exc:
-        return Outcome(rejections=[Rejection(Step.SIZE, exc)])
+        return ReceiveOutcome(rejections=[Rejection(Step.SIZE, exc)])
     except BadBundle as exc:
-        return Outcome(rejections=[Rejection(Step.OPEN, exc)])
+        return ReceiveOutcome(rejections=[Rejection(Step.OPEN, exc)])
     outcome = receive_ops(sync.segments[opened.segment], opened.ops, me, now_ms)
     outcome.sender_vector = opened.sender_vector
     return outcome
@@ -386,4 +386,4 @@ def _who(raw: bytes) -> tuple[bytes | None, int | None]:
     return op.author, op.seq
 
 
-__all__ = ["Me", "Outcome", "Rejection", "Step", "receive_bundle", "receive_ops"]
+__all__ = ["Me", "ReceiveOutcome", "Rejection", "Step", "receive_bundle", "receive_ops"]

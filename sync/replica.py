@@ -15,7 +15,7 @@ Storage (``vault/domain/sync_state.py``, every blob sealed under the local-wrap 
 - ``status``: JSON of what sync knows about others (see ``Status``).
 
 Rules and reasons:
-- Keys never enter a blob: ``Outcome.new_keys`` and keys made locally go to ``sync_keys``
+- Keys never enter a blob: ``ReceiveOutcome.new_keys`` and keys made locally go to ``sync_keys``
   (``save`` stores every key the state holds that the keyring lacks).
 - A peer is identified in the status by its signing key (hex), not its label: a label can be
   re-pointed, a key cannot.

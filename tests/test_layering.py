@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def test_core_packages_never_print_prompt_or_exit(package: str) -> None:
                 assert not (owner == "sys" and name == "exit"), f"{path}:{node.lineno}"
 
 
-@pytest.mark.parametrize("package", ["vault", "tui"])
+@pytest.mark.parametrize("package", ["vault", "sync", "tui"])
 def test_every_error_has_a_message_and_an_exit_code(package: str) -> None:
     errors = importlib.import_module(f"{package}.errors")
     from vault.errors import KithError
@@ -78,11 +79,16 @@ def test_every_error_has_a_message_and_an_exit_code(package: str) -> None:
         assert "\n" not in cls().message
 
 
-def test_the_error_tree_drawn_in_the_docstring_is_complete() -> None:
-    """vault/errors.py draws its tree (as httpx does); every class must be in the drawing,
-    under its parent, with its exit code."""
-    errors = importlib.import_module("vault.errors")
+@pytest.mark.parametrize("package", ["vault", "sync"])
+def test_the_error_tree_drawn_in_the_docstring_is_complete(package: str) -> None:
+    """Each package's errors.py draws its tree (as httpx does); every class must be in the
+    drawing exactly once, with its exit code."""
+    from vault.errors import KithError
+
+    errors = importlib.import_module(f"{package}.errors")
     drawing = errors.__doc__ or ""
     for name, cls in inspect.getmembers(errors, inspect.isclass):
-        if issubclass(cls, errors.KithError) and cls.__module__ == "vault.errors":
-            assert f"{name} ({cls.exit_code})" in drawing, name
+        if issubclass(cls, KithError) and cls.__module__ == f"{package}.errors":
+            assert drawing.count(f"{name} ({cls.exit_code})") == 1, name
+    drawn = re.findall(r"-- (\w+) \(\d\)", drawing)
+    assert len(drawn) == len(set(drawn)), "a class is drawn twice"

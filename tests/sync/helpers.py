@@ -16,7 +16,7 @@ from sync.bodies import Role, encode_content, encode_membership, kind_of
 from sync.hlc import Hlc
 from sync.ops import ZERO_HASH
 from sync.peers import Peer
-from sync.pipeline import Outcome, receive_bundle
+from sync.pipeline import ReceiveOutcome, receive_bundle
 from sync.state import SegmentState, SyncState
 from vault.core.identity import DeviceIdentity
 
@@ -73,7 +73,7 @@ class Device:
     def bundles_since(self, theirs: vv.Vector, segment: bytes = SEGMENT) -> list[bytes]:
         return outbox.bundles_for(self.seg(segment), theirs)
 
-    def receive(self, data: bytes) -> Outcome:
+    def receive(self, data: bytes) -> ReceiveOutcome:
         outcome = receive_bundle(self.sync, data, self.me, self.now)
         if outcome.latest is not None:
             self.sync.clock.observe(outcome.latest, self.now)
