@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-PACKAGES = ("vault", "sync", "outreach", "tui")
+PACKAGES = ("vault", "sync", "outreach", "tui", "relay", "intake")
 MAX_LINES = 500
 
 
@@ -87,7 +87,7 @@ def test_every_name_in_vault_all_resolves() -> None:
         vault.NoSuchName  # noqa: B018
 
 
-@pytest.mark.parametrize("package", ["sync", "outreach", "tui", "bench"])
+@pytest.mark.parametrize("package", ["sync", "outreach", "tui", "bench", "relay", "intake"])
 def test_upper_packages_take_only_public_names_from_vault(package: str) -> None:
     vault = importlib.import_module("vault")
     for path in sorted((ROOT / package).rglob("*.py")):

@@ -25,10 +25,12 @@ from tui.commands import (
     backup,
     contacts,
     events,
+    intake_cmds,
     interchange,
     organizing,
     outreach,
     relations,
+    relay_cmds,
     segments,
     sync_cmds,
     vault_cmds,
@@ -137,6 +139,8 @@ for command in (
     sync_cmds.id_group,  # issue 7
     sync_cmds.peer_group,
     sync_cmds.sync_group,
+    relay_cmds.relay_group,  # issue 16
+    intake_cmds.intake_group,
 ):
     cli.add_command(command)
 segments.segment.add_command(sync_cmds.share)  # issue 7

@@ -26,6 +26,7 @@ from sync.capture import capture_after_write
 from sync.errors import UnknownPeer
 from sync.replica import Replica
 from sync.safety import device_number, invitation_code, parse_invitation, safety_number
+from tui.commands import relay_cmds
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, when
@@ -222,12 +223,15 @@ def _report(taken: list[runner.Received], *, raise_lasting: bool = True) -> None
 
 
 @sync_group.command(name="push")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=relay_cmds.TARGET)
 @pass_kith
-def push(kith: KithContext, folder: Path) -> None:
-    """Write what others lack to FOLDER (a USB stick, a Syncthing folder)."""
+def push(kith: KithContext, folder: Path | str) -> None:
+    """Write what others lack to FOLDER (a USB stick, a Syncthing folder) or relay:URL."""
     replica = Replica(kith.unlock())
-    report = runner.push_folder(replica, folder)
+    if isinstance(folder, str):  # relay:URL (issue 16)
+        report = relay_cmds.push(replica, folder)
+    else:
+        report = runner.push_folder(replica, folder)
     for segment in report.skipped:
         click.echo(f"skipped segment {segment[:12]}: a member's key changed (verify them)",
                    err=True)
@@ -235,15 +239,18 @@ def push(kith: KithContext, folder: Path) -> None:
 
 
 @sync_group.command(name="pull")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=relay_cmds.TARGET)
 @pass_kith
-def pull(kith: KithContext, folder: Path) -> None:
-    """Take new files from FOLDER (files for others, or incomplete, are left alone)."""
+def pull(kith: KithContext, folder: Path | str) -> None:
+    """Take new files from FOLDER or relay:URL (files for others, or incomplete, are left)."""
     replica = Replica(kith.unlock())
-    report = runner.pull_folder(replica, folder)
-    if report.ignored:
-        click.echo(f"{report.ignored} file(s) are not Kith sync files or are over 64 MiB: "
-                   "ignored from now on", err=True)
+    if isinstance(folder, str):  # relay:URL (issue 16)
+        report = relay_cmds.pull(replica, folder)
+    else:
+        report = runner.pull_folder(replica, folder)
+        if report.ignored:
+            click.echo(f"{report.ignored} file(s) are not Kith sync files or are over 64 MiB: "
+                       "ignored from now on", err=True)
     if report.unopened:
         click.echo(f"{report.unopened} file(s) could not be opened (for a segment you do not "
                    "hold, damaged, or not readable yet): kept for the next pull", err=True)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from vault.core.keyring import Keyring
 from vault.core.store import Store
 from vault.crypto import keys
+from vault.crypto.kdf import hkdf_sha256
 
 PURPOSE = "kith/identity/1"
 CONTEXT = b"device"
@@ -62,6 +63,12 @@ class DeviceIdentity:
     def open_box(self, sealed: bytes) -> bytes:
         """Open a ``crypto_box_seal`` addressed to ``box_public``; failure is IntegrityError."""
         return keys.box_seal_open(self.box_public, self._box_secret, sealed)
+
+    def pair_key(self, their_box_public: bytes, purpose: str, *context: bytes | str | int) -> bytes:
+        """A key only this device and the holder of ``their_box_public`` can derive (X25519,
+        then HKDF for ``purpose``): pairwise relay mailboxes (``sync/relay_ids.py``)."""
+        shared = keys.x25519_shared(self._box_secret, their_box_public)
+        return hkdf_sha256(shared, purpose, *context)
 
     @property
     def fingerprint(self) -> str:
