@@ -23,10 +23,10 @@ run: setup
 	KITH_VAULT="$(KITH_VAULT)" $(BIN)/kith tui
 
 lint: setup
-	$(BIN)/ruff check vault sync outreach tui relay intake tests bench
+	$(BIN)/ruff check vault sync outreach geo tui relay intake tests bench
 
 typecheck: setup
-	$(BIN)/mypy --strict vault sync outreach relay intake
+	$(BIN)/mypy --strict vault sync outreach geo relay intake
 
 layers: setup
 	$(BIN)/lint-imports

@@ -1,7 +1,8 @@
 """The outbox: composed messages and per-recipient delivery state, as sealed records.
 
     outreach_message   channel, kind, audience, subject, body, html, event, frozen
-    outreach_delivery  state, address, message_id, sent_at, error, replies, opted_out, answer
+    outreach_delivery  state, address, message_id, sent_at, error, replies, opted_out, answer,
+                       answer_via (how the answering reply was matched: thread or address)
         delivery --message-->   message   dependent: deleting a message shreds its deliveries
         delivery --recipient--> contact   dependent: shredding a contact shreds who-got-what
 
@@ -38,7 +39,7 @@ MESSAGE_ROLE = "message"
 RECIPIENT_ROLE = "recipient"
 STATES = ("queued", "sending", "sent", "failed", "uncertain", "skipped")
 _MESSAGE_TEXT = ("channel", "kind", "audience", "subject", "body", "html", "event")
-_DELIVERY_TEXT = ("state", "address", "message_id", "error", "answer", "reason")
+_DELIVERY_TEXT = ("state", "address", "message_id", "error", "answer", "reason", "answer_via")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Delivery:
     opted_out: bool = False
     answer: str = ""
     reason: str = ""
+    answer_via: str = ""
 
 
 def _text(values: Mapping[str, bytes], names: Iterable[str]) -> dict[str, str]:
@@ -161,7 +163,7 @@ class Outbox:
                         text.get("address", ""), text.get("message_id", ""), sent_at,
                         text.get("error", ""), tuple(str(r) for r in replies),
                         values.get("opted_out") == b"1", text.get("answer", ""),
-                        text.get("reason", ""))
+                        text.get("reason", ""), text.get("answer_via", ""))
 
     def deliveries(self, message_id: bytes | None = None) -> list[Delivery]:
         """Every delivery (of one message if given), in creation order of their ids.

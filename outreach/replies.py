@@ -221,6 +221,11 @@ class ReplyImporter:
                 return found
         return self.by_address.get((item.channel, _norm(item.sender, item.channel)))
 
+    def _threaded(self, item: Incoming) -> bool:
+        """True when the reply names a recorded Message-ID (``In-Reply-To``/``References``):
+        only the recipient's mailbox has it, whereas a sender address can be forged."""
+        return any(ref.strip().lower() in self.by_id for ref in item.refs)
+
     def apply(self, items: Iterable[Incoming], *, now: int | None = None) -> ImportOutcome:
         """Match and apply every reply (module rules)."""
         outcome = ImportOutcome()
@@ -259,6 +264,7 @@ class ReplyImporter:
                 outcome.opted_in += 1
             elif word in ANSWERS:
                 changes["answer"] = ANSWERS[word]
+                changes["answer_via"] = "thread" if self._threaded(item) else "address"
                 outcome.answers += 1
             self.outbox.update(found.id, **changes)
             self.vault.interactions.log(found.contact, draft)

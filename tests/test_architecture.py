@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-PACKAGES = ("vault", "sync", "outreach", "tui", "relay", "intake")
+PACKAGES = ("vault", "sync", "outreach", "geo", "tui", "relay", "intake")
 MAX_LINES = 500
 
 

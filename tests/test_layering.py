@@ -38,7 +38,7 @@ def imported_roots(path: Path) -> set[str]:
     return roots
 
 
-@pytest.mark.parametrize("package", ["vault", "sync", "tui", "relay", "intake"])
+@pytest.mark.parametrize("package", ["vault", "sync", "geo", "tui", "relay", "intake"])
 def test_third_party_libraries_stay_in_their_module(package: str) -> None:
     for path in modules(package):
         rel = path.relative_to(ROOT).as_posix()
@@ -51,7 +51,7 @@ def test_third_party_libraries_stay_in_their_module(package: str) -> None:
             assert not roots & UI_LIBS, rel
 
 
-@pytest.mark.parametrize("package", ["vault", "sync", "relay", "intake"])
+@pytest.mark.parametrize("package", ["vault", "sync", "geo", "relay", "intake"])
 def test_core_packages_never_print_prompt_or_exit(package: str) -> None:
     for path in modules(package):
         tree = ast.parse(path.read_text())

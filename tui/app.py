@@ -204,6 +204,9 @@ class KithApp(App[None]):
             self.action_burn,
         )  # fmt: skip
         yield from dialogs.commands(self)
+        from tui.screens import map_dialog  # issue 17
+
+        yield from map_dialog.commands(self)
 
     def action_burn(self) -> None:
         """Ask for the typed confirmation, then burn."""

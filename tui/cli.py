@@ -25,8 +25,10 @@ from tui.commands import (
     backup,
     contacts,
     events,
+    geo_map,
     intake_cmds,
     interchange,
+    introduce,
     organizing,
     outreach,
     relations,
@@ -141,6 +143,8 @@ for command in (
     sync_cmds.sync_group,
     relay_cmds.relay_group,  # issue 16
     intake_cmds.intake_group,
+    geo_map.map_cmd,  # issue 17
+    introduce.introduce,
 ):
     cli.add_command(command)
 segments.segment.add_command(sync_cmds.share)  # issue 7
