@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from outreach.outbox import Outbox
-from tests.cli_helpers import add, files, run_json
+from tests.cli_helpers import add, run_json
 from tests.conftest import PASSPHRASE, Kith
 from vault.api import Vault
 from vault.core import header, header_v2
@@ -134,15 +134,6 @@ def test_a_flipped_byte_in_any_sealed_value_fails_check(
     assert result.exit_code == 6, (kind, result.stderr)
     assert result.stderr.startswith("kith: Integrity check failed")
     assert result.stderr.count("\n") == 1
-
-
-def test_check_writes_nothing_and_creates_no_identity(kith: Kith) -> None:
-    add(kith, "--name", "Ana Lima")
-    before = files(kith.vault_dir)
-    result = kith("check")
-    assert result.exit_code == 0, result.stderr
-    assert "identity" not in result.stderr  # none existed, and check did not make one
-    assert files(kith.vault_dir) == before
 
 
 # The key tree as ``check`` must see it, not as the unlocked vault holds it in memory: each case

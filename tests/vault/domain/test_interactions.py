@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.cli_helpers import add
-from tests.conftest import Kith
 from tests.sealed_markers import assert_sealed
 from vault.api import Vault
 from vault.domain.interactions import KINDS, check_kind, is_outbound_message, make_draft
@@ -138,45 +134,3 @@ def test_interaction_text_is_sealed(vault: Vault) -> None:
     # hundred KiB of ciphertext about once in 200 runs.
     assert_sealed(vault, ["Qmilabel1", "Qmisummary2", "Qmioutcome3", "Qmicampaign4",
                           "987654.32", "custom", "donation"])
-
-
-# -- CLI -------------------------------------------------------------------------------------
-
-
-INTERACTION_KEYS = {"id", "contact", "kind", "label", "at", "direction", "summary", "outcome",
-                    "campaign", "event", "amount", "currency", "created"}
-
-
-def test_cli_log_and_history(kith: Kith) -> None:
-    ana = add(kith, "--name", "Ana")
-    short = kith("log", ana, "--kind", "call", "--date", "2026-05-02T10:15", "--summary", "hi")
-    assert short.exit_code == 0, short.stderr
-    assert len(short.stdout.strip()) == 12
-    gift = kith("log", ana, "--kind", "donation", "--date", "2026-05-03", "--amount", "20",
-                "--currency", "eur", "--campaign", "Rent strike", "--json")
-    data = json.loads(gift.stdout)
-    assert set(data) == INTERACTION_KEYS
-    assert (data["amount"], data["currency"], data["campaign"]) == ("20", "EUR", "Rent strike")
-    assert data["at"] == parse_moment("2026-05-03")
-    listed = json.loads(kith("history", ana[:5], "--json").stdout)
-    assert [i["kind"] for i in listed] == ["donation", "call"]
-    text = kith("history", ana)
-    assert "2026-05-02 10:15 UTC" in text.stdout and "20 EUR" in text.stdout
-
-
-def test_cli_log_failures_change_nothing(kith: Kith) -> None:
-    ana = add(kith, "--name", "Ana")
-    assert kith("log", "ffffffffffff", "--kind", "note").exit_code == 4
-    assert kith("log", ana, "--kind", "note", "--event", "ffffffff").exit_code == 4
-    bad_date = kith("log", ana, "--kind", "note", "--date", "2026-13-01")
-    assert bad_date.exit_code == 5
-    assert bad_date.stderr.startswith("kith: Dates are written")
-    assert bad_date.stderr.count("\n") == 1
-    unknown = kith("log", ana, "--kind", "carrier-pigeon")
-    assert unknown.exit_code == 5 and "Unknown interaction kind" in unknown.stderr
-    assert kith("log", ana, "--kind", "donation", "--amount", "5").exit_code == 5
-    assert kith("log", ana, "--kind", "note", "--amount", "5", "--currency", "EUR").exit_code == 5
-    assert kith("log", ana).exit_code == 2
-    assert json.loads(kith("history", ana, "--json").stdout) == []
-    assert kith("history", "ffffffffffff").exit_code == 4
-    assert kith("history", ana, "--kind", "nope").exit_code == 5

@@ -3,11 +3,8 @@ all history (interactions, relationships, sign-ups, consent, segments)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.conftest import Kith
 from vault.api import Vault
 from vault.domain import preferences as prefs_mod
 from vault.domain.events import make_event
@@ -51,19 +48,6 @@ def test_a_name_inside_an_email_group_adds_a_reason(vault: Vault) -> None:
     add(vault, name="ANA", emails=(Email("a@example.org"),))
     (group,) = find_duplicates(vault)
     assert group.reasons == ("email", "name")
-
-
-def test_duplicates_cli(kith: Kith) -> None:
-    kith("add", "--name", "Ana", "--email", "a@example.org")
-    kith("add", "--name", "Bruno", "--email", "A@example.org")
-    result = kith("duplicates", "--json")
-    (group,) = json.loads(result.stdout)
-    assert group["reasons"] == ["email"]
-    assert [c["name"] for c in group["contacts"]] == ["Ana", "Bruno"]
-    human = kith("duplicates")
-    assert "2 contacts: same email" in human.stdout
-    assert "merge: kith merge " in human.stdout
-    assert "1 group(s)" in human.stderr
 
 
 # -- merging values -------------------------------------------------------------------------------
@@ -166,22 +150,6 @@ def test_after_a_merge_import_matches_the_kept_contact(vault: Vault) -> None:
     # kept contact's empty one; either way it is the kept contact and nothing is added
     assert [i.id for i in outcome.merged + outcome.unchanged] == [keep.hex()]
     assert outcome.added == []
-
-
-def test_merge_cli(kith: Kith) -> None:
-    one = kith("add", "--name", "Ana", "--email", "a@example.org").stdout.strip()
-    two = kith("add", "--name", "Ana Lima", "--phone", "0612345678").stdout.strip()
-    result = kith("merge", one, two, "--into", two, "--json")
-    assert result.exit_code == 0, result.stderr
-    merged = json.loads(result.stdout)
-    assert merged["id"].startswith(two)
-    assert merged["name"] == "Ana Lima"
-    assert [e["value"] for e in merged["emails"]] == ["a@example.org"]
-    assert merged["merged"][0].startswith(one)
-    assert "merged 1 contact(s)" in result.stderr
-    assert kith("show", one).exit_code == 4
-    assert kith("merge", two, two).exit_code == 5
-    assert kith("duplicates", "--json").stdout.strip() == "[]"
 
 
 def test_merge_keeps_the_earliest_expiry(vault: Vault) -> None:

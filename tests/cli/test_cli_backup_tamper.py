@@ -18,15 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_cli_backup import add_contacts, key_file, leftovers, make_backup, restore
 from tests.conftest import Kith
-from tests.vault.backup.test_backup import (
-    add_contacts,
-    key_file,
-    keypair,
-    leftovers,
-    make_backup,
-    restore,
-)
+from tests.vault.backup.test_backup import keypair
 from vault.backup import manifest as bm
 from vault.core.identity import DeviceIdentity
 from vault.crypto.age import decrypt_with_identities, encrypt_to_recipients, generate_identity
