@@ -17,6 +17,7 @@ bundle and try again, and must drop the others.
     |   +-- UnverifiedPeer (5)
     |   +-- NotAllowedLocally (5)    this device's own role does not allow the change
     |   +-- NotShared (5)            the segment is not shared with that peer
+    |   +-- BadRelayAddress (5)      not relay:https://..., or plain http to a non-local host
     +-- IntegrityError (6)
     |   +-- BadBundle (6)            damaged, tampered, truncated, or for no key we hold
     |   +-- NotAMember (6)           retryable: the author's membership may arrive later
@@ -28,9 +29,12 @@ bundle and try again, and must drop the others.
     |   +-- PeerKeyChanged (6)       a known member's key changed: halted until re-verified
     |   +-- BadSyncState (6)         the stored sync state does not parse
     |   +-- RemovedMember (6)        no longer raised: such changes are logged without effect
+    |   +-- RelayRefused (6)         the relay refused the token, or answered something malformed
     +-- NotFound (4)
     |   +-- UnknownPeer (4)          no peer by that name or key
     +-- SessionFailed (1)            retryable: a TCP session broke, timed out or misbehaved
+    +-- RelayUnreachable (1)         retryable: no answer, a timeout, or a 5xx
+    +-- RelayFull (1)                retryable: the mailbox is at its quota on the relay
 """
 
 from __future__ import annotations
@@ -164,3 +168,30 @@ SyncRejection = (
     | BadSignature | ForkDetected | KeyUnavailable | BadOpBody
 )
 """The errors a receive pipeline reports for a bundle or an op (never raised past it)."""
+
+
+# -- the relay transport (issue 16) ------------------------------------------------------------
+
+
+class RelayUnreachable(KithError):
+    """The relay did not answer (down, unreachable or overloaded); nothing was lost: try again later."""  # noqa: E501
+
+    retryable = True
+
+
+class RelayFull(KithError):
+    """The relay mailbox is full (its quota is reached): wait until older files expire, or ask the relay's operator."""  # noqa: E501
+
+    retryable = True
+
+
+class BadRelayAddress(InvalidInput):
+    """Not a relay address: use relay:https://HOST[:PORT] (plain http only to this machine or an onion service)."""  # noqa: E501
+
+    retryable = False
+
+
+class RelayRefused(IntegrityError):
+    """The relay refused the request (a wrong mailbox token) or answered something malformed."""
+
+    retryable = False

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from sync.bundle import MAX_BUNDLE_BYTES
-from sync.relay_errors import BadRelayAddress, RelayFull, RelayRefused, RelayUnreachable
+from sync.errors import BadRelayAddress, RelayFull, RelayRefused, RelayUnreachable
 
 PREFIX = "relay:"
 TIMEOUT = 30.0

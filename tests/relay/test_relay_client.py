@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from relay.server import Background
-from sync.relay_errors import RelayFull, RelayRefused, RelayUnreachable
+from sync.errors import RelayFull, RelayRefused, RelayUnreachable
 from sync.transports.relay import MAX_LISTING, RelayClient
 
 BOX, TOKEN = b"\x01" * 16, b"\x02" * 32

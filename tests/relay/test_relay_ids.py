@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sync.bundle import SegmentKey
-from sync.relay_errors import BadRelayAddress
+from sync.errors import BadRelayAddress
 from sync.relay_ids import PERIOD_SECONDS, periods, segment_mailbox, welcome_mailbox
 from sync.transports.relay import parse_address
 from tests.sync.helpers import identity

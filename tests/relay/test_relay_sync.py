@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sync import relay_runner
-from sync.relay_errors import RelayUnreachable
+from sync.errors import RelayUnreachable
 from sync.replica import Replica
 from sync.transports.relay import RelayClient
 from tests.conftest import PASSPHRASE, run_kith_process
