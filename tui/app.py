@@ -35,8 +35,7 @@ from textual.worker import WorkerFailed
 
 from tui.screens.base import show_keys
 from tui.screens.roster import Roster
-from vault import Vault, is_vault
-from vault.crypto.kdf import KdfParams
+from vault import KdfParams, Vault, is_vault
 
 __all__ = ["KithApp", "make_app", "run_app"]
 

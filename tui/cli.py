@@ -43,7 +43,7 @@ from tui.passphrase import PassphraseSource
 from tui.process_guard import harden
 from tui.signals import Terminated, terminate_like_ctrl_c
 from tui.text_guard import guard
-from vault.core.diskfull import is_disk_full
+from vault import is_disk_full
 from vault.errors import DiskFull, KithError
 
 

@@ -33,19 +33,27 @@ if TYPE_CHECKING:
         is_vault,
         passphrase_bytes,
     )
+    from vault.core.diskfull import is_disk_full
+    from vault.crypto.kdf import START as KDF_START
     from vault.crypto.kdf import KdfParams
+    from vault.crypto.kdf import calibrate as calibrate_kdf
+    from vault.crypto.kdf import check_creatable as check_kdf_params
     from vault.errors import KithError
 
-_NAMES = {
-    "APP_VERSION": "vault.api",
-    "BURN_LIMITS": "vault.api",
-    "DEFAULT_REGION": "vault.api",
-    "KdfParams": "vault.crypto.kdf",
-    "KithError": "vault.errors",
-    "Vault": "vault.api",
-    "burn": "vault.api",
-    "is_vault": "vault.api",
-    "passphrase_bytes": "vault.api",
+_NAMES = {  # public name -> (module, name there)
+    "APP_VERSION": ("vault.api", "APP_VERSION"),
+    "BURN_LIMITS": ("vault.api", "BURN_LIMITS"),
+    "DEFAULT_REGION": ("vault.api", "DEFAULT_REGION"),
+    "KDF_START": ("vault.crypto.kdf", "START"),
+    "KdfParams": ("vault.crypto.kdf", "KdfParams"),
+    "KithError": ("vault.errors", "KithError"),
+    "Vault": ("vault.api", "Vault"),
+    "burn": ("vault.api", "burn"),
+    "calibrate_kdf": ("vault.crypto.kdf", "calibrate"),
+    "check_kdf_params": ("vault.crypto.kdf", "check_creatable"),
+    "is_disk_full": ("vault.core.diskfull", "is_disk_full"),
+    "is_vault": ("vault.api", "is_vault"),
+    "passphrase_bytes": ("vault.api", "passphrase_bytes"),
 }
 _SUBPACKAGES = (
     "api", "backup", "core", "crypto", "domain", "encoding", "errors", "ids", "interchange",
@@ -55,12 +63,15 @@ __all__ = [
     "APP_VERSION",
     "BURN_LIMITS",
     "DEFAULT_REGION",
+    "KDF_START",
     "KdfParams",
     "KithError",
     "Vault",
     "api",
     "backup",
     "burn",
+    "calibrate_kdf",
+    "check_kdf_params",
     "core",
     "crypto",
     "domain",
@@ -68,6 +79,7 @@ __all__ = [
     "errors",
     "ids",
     "interchange",
+    "is_disk_full",
     "is_vault",
     "passphrase_bytes",
 ]
@@ -76,7 +88,8 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """Load a public name (or layer) on first use (PEP 562)."""
     if name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name]), name)
+        module, attribute = _NAMES[name]
+        value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value
         return value
     if name in _SUBPACKAGES:

@@ -11,8 +11,16 @@ from tui import process_guard
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json
-from vault import BURN_LIMITS, DEFAULT_REGION, Vault, burn
-from vault.crypto import kdf
+from vault import (
+    BURN_LIMITS,
+    DEFAULT_REGION,
+    KDF_START,
+    KdfParams,
+    Vault,
+    burn,
+    calibrate_kdf,
+    check_kdf_params,
+)
 
 
 def weak_kdf_allowed() -> bool:
@@ -20,14 +28,14 @@ def weak_kdf_allowed() -> bool:
     return os.environ.get("KITH_ALLOW_WEAK_KDF") == "1"
 
 
-def chosen_params(memory_mib: int | None, time_cost: int | None) -> kdf.KdfParams | None:
+def chosen_params(memory_mib: int | None, time_cost: int | None) -> KdfParams | None:
     """Explicit Argon2id parameters, or None to calibrate."""
     if memory_mib is None and time_cost is None:
         return None
-    return kdf.KdfParams(
-        memory_kib=(memory_mib or kdf.START.memory_kib // 1024) * 1024,
-        time_cost=time_cost or kdf.START.time_cost,
-        parallelism=kdf.START.parallelism,
+    return KdfParams(
+        memory_kib=(memory_mib or KDF_START.memory_kib // 1024) * 1024,
+        time_cost=time_cost or KDF_START.time_cost,
+        parallelism=KDF_START.parallelism,
     )
 
 
@@ -40,11 +48,11 @@ def init(kith: KithContext, memory_mib: int | None, time_cost: int | None, regio
     """Create a new vault."""
     params = chosen_params(memory_mib, time_cost)
     if params is not None:
-        kdf.check_creatable(params, allow_weak=weak_kdf_allowed())
+        check_kdf_params(params, allow_weak=weak_kdf_allowed())
     passphrase = kith.passphrases.read_new(kith.passphrases.file)
     if params is None:
         click.echo("Calibrating Argon2id for this machine...", err=True)
-        params, seconds = kdf.calibrate()
+        params, seconds = calibrate_kdf()
         click.echo(f"{params.describe()} takes {seconds:.2f} s here.", err=True)
     vault = Vault.create(
         kith.vault_dir, passphrase, params=params, allow_weak=weak_kdf_allowed(), region=region

@@ -2,7 +2,7 @@
 
 Rules and reasons:
 - While the passphrase is typed, Argon2id is calibrated for this machine in a worker thread
-  (`vault.crypto.kdf.calibrate`), and the chosen parameters and their time are shown: every
+  (`vault.calibrate_kdf`), and the chosen parameters and their time are shown: every
   unlock will cost about that, and so will every guess an attacker makes.
 - The strength hint is a rough, honest estimate (bits, if every character or word was chosen at
   random). Below `MIN_BITS` (40 bits: "a", "hunter2", a name and a year) creating is refused
@@ -26,8 +26,7 @@ from textual.widgets import Footer, Header, Input, LoadingIndicator, Static
 
 from tui.safe_text import plain
 from tui.screens.base import KithScreen
-from vault import DEFAULT_REGION, Vault
-from vault.crypto import kdf
+from vault import DEFAULT_REGION, KdfParams, Vault, calibrate_kdf
 from vault.errors import KithError
 
 __all__ = ["MIN_BITS", "CreateScreen", "estimate_bits", "strength_hint"]
@@ -98,7 +97,7 @@ class CreateScreen(KithScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.params: kdf.KdfParams | None = None
+        self.params: KdfParams | None = None
         self.weak_confirmed = 0
         """How many times the user confirmed a passphrase below MIN_BITS (reset on change)."""
 
@@ -139,10 +138,10 @@ class CreateScreen(KithScreen[None]):
     @work(thread=True, exclusive=True, group="calibrate")
     def calibrate(self) -> None:
         """Worker thread: find Argon2id parameters that take about a second here."""
-        params, seconds = kdf.calibrate()
+        params, seconds = calibrate_kdf()
         self.app.call_from_thread(self._measured, params, seconds)
 
-    def _measured(self, params: kdf.KdfParams, seconds: float | None) -> None:
+    def _measured(self, params: KdfParams, seconds: float | None) -> None:
         self.params = params
         self.remove_class("-measuring")
         if seconds is None:
@@ -214,7 +213,7 @@ class CreateScreen(KithScreen[None]):
         self.create(passphrase, region, self.params)
 
     @work(thread=True, exclusive=True, group="create")
-    def create(self, passphrase: str, region: str, params: kdf.KdfParams) -> None:
+    def create(self, passphrase: str, region: str, params: KdfParams) -> None:
         """Worker thread: write the header and the database."""
         try:
             vault = Vault.create(

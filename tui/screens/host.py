@@ -11,8 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from vault import Vault
-from vault.crypto.kdf import KdfParams
+from vault import KdfParams, Vault
 
 __all__ = ["KithHost"]
 
