@@ -34,6 +34,7 @@ from textual.worker import get_current_worker
 
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
+from tui.screens.deleting import Deleting
 from tui.screens.freshness import Freshness, ReloadsOnChangesElsewhere
 from tui.screens.marks import Marking
 from tui.screens.roster import EntryRows, Roster, View
@@ -60,7 +61,7 @@ class Snapshot:
     complete: bool
 
 
-class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
+class MainScreen(Deleting, Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
     """The contact list with its filter and tags."""
 
     SYNC_LIMIT: ClassVar[int] = 5_000
@@ -127,15 +128,6 @@ class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
             self.query = query
             self.ids = ids
             self.error = error
-            super().__init__()
-
-    class Deleted(Message):
-        """A contact was shredded by the delete worker."""
-
-        def __init__(self, contact_id: str, ok: bool, message: str = "") -> None:
-            self.contact_id = contact_id
-            self.ok = ok
-            self.message = message
             super().__init__()
 
     def __init__(self, roster: Roster) -> None:
@@ -459,45 +451,3 @@ class MainScreen(Marking, ReloadsOnChangesElsewhere, KithScreen[None]):
         if row is not None:
             contact = self.roster.get(row.id)
             self.app.push_screen(EditScreen(self.roster, contact), self._after_edit)
-
-    def action_delete(self) -> None:
-        """Delete the highlighted contact, after confirmation."""
-        from tui.screens.confirm import DeleteScreen
-
-        row = self.query_one("#contacts", ContactList).highlighted_row
-        if row is None:
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes and row is not None:
-                self.delete(row.id)
-
-        self.app.push_screen(DeleteScreen(row.name), confirmed)
-
-    def delete(self, contact_id: str) -> None:
-        """Shred a contact in a worker thread (its key is destroyed and its bucket re-keyed)."""
-        self.busy = "Deleting: destroying the contact's key..."
-        self.update_status()
-        self._delete(contact_id)
-
-    @work(thread=True, group="delete")
-    def _delete(self, contact_id: str) -> None:
-        try:
-            self.roster.delete(contact_id)
-        except KithError as error:
-            if not self.roster.closed:
-                self.post_message(self.Deleted(contact_id, False, error.message))
-            return
-        self.post_message(self.Deleted(contact_id, True))
-
-    def on_main_screen_deleted(self, message: Deleted) -> None:
-        """Show the list without the deleted contact."""
-        self.busy = ""
-        if message.ok:
-            self.refresh_view()
-            self.notify("Contact deleted: its key is destroyed.")
-            if self.roster.sync_warning:
-                self.notify(self.roster.sync_warning, severity="warning")
-        else:
-            self.update_status()
-            self.notify(message.message, severity="error")
