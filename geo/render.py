@@ -22,6 +22,7 @@ from pathlib import Path
 
 from geo.cells import Shown
 from geo.supporter_map import Map
+from vault.core.files import create_private
 from vault.errors import InvalidInput
 
 MARKS = "123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -155,9 +156,8 @@ def _title(found: Map) -> str:
 
 def write_svg(found: Map, path: Path) -> None:
     """Write the SVG to a new file (module rules)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(path, flags, 0o600)
+        fd = create_private(path)
     except FileExistsError:
         raise InvalidInput("(that file exists: Kith writes a new file, never over one)") from None
     except OSError:

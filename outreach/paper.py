@@ -15,10 +15,10 @@ Rules and reasons:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vault.core.files import write_new
 from vault.errors import ExportExists, InvalidInput, KithError
 
 FONT_CANDIDATES = (
@@ -132,19 +132,9 @@ def letters_pdf(letters: list[tuple[str, str, str]]) -> bytes:
 
 def write_new_file(path: Path, data: bytes) -> None:
     """Write ``data`` to the new file ``path``, mode 0600 (never overwrite, never follow)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(path, flags, 0o600)
+        write_new(path, data)
     except FileExistsError:
         raise ExportExists from None
     except OSError as error:
         raise KithError(f"(cannot create the file: {error.strerror or 'error'})") from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise

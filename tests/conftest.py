@@ -133,3 +133,23 @@ def run_kith_process(
 
 
 __all__ = ["PASSPHRASE", "ROOT", "VECTORS", "Kith", "cli", "isolated_env", "run_kith_process"]
+
+
+# -- fixtures shared by vault-level and command-line tests --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keypair() -> tuple[str, str]:
+    """An age X25519 identity and its recipient (backups to a recipient)."""
+    from vault.crypto.age import generate_identity
+
+    return generate_identity()
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows in batches of 10, contacts written every 10: a small file streams like a big one."""
+    from vault.interchange import import_rows, importer
+
+    monkeypatch.setattr(import_rows, "BATCH_ROWS", 10)
+    monkeypatch.setattr(importer, "WRITE_BATCH", 10)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from vault.core import format2, header, leftovers
+from vault.core.files import fsync_directory
 from vault.core.identity import DeviceIdentity, load_or_create
 from vault.core.private_dirs import make_private_dir
 from vault.core.records import RecordStore
@@ -477,7 +478,7 @@ def burn(directory: Path) -> list[str]:
                 os.fsync(handle.fileno())
             path.unlink()
             removed.append(name)
-    header.fsync_directory(directory)
+    fsync_directory(directory)
     for path in sorted(directory.rglob("*"), reverse=True):
         if path.is_dir():
             path.rmdir()

@@ -20,12 +20,11 @@ import pytest
 
 from tests.cli.test_cli_backup import add_contacts, key_file, leftovers, make_backup, restore
 from tests.conftest import Kith
-from tests.vault.backup.test_backup import keypair
 from vault.backup import manifest as bm
 from vault.core.identity import DeviceIdentity
 from vault.crypto.age import decrypt_with_identities, encrypt_to_recipients, generate_identity
 
-__all__ = ["key_file", "keypair"]  # fixtures shared with tests/vault/backup/test_backup.py
+__all__ = ["key_file"]  # a fixture shared with tests/cli/test_cli_backup.py
 
 
 def tar_members(data: bytes) -> list[tuple[str, bytes]]:

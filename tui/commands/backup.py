@@ -397,13 +397,9 @@ def recovery_key_create(kith: KithContext, out: Path | None, replace: bool) -> N
     text = backup.identity_file_text(secret, recipient, int(time.time()))
     if out is not None:
         try:
-            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            backup.save_identity_file(out, text)
         except FileExistsError:
             raise InvalidInput("That file already exists: choose another --out.") from None
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
     else:
         click.echo(text, nl=False)
     if sys.stderr.isatty():

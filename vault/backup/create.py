@@ -60,8 +60,8 @@ from vault.backup.restore import (
     verify,
 )
 from vault.core import folder_lock, leftovers
-from vault.core import header as vault_header
 from vault.core.diskfull import is_disk_full
+from vault.core.files import fsync_directory, write_new
 from vault.core.identity import DeviceIdentity
 from vault.core.private_dirs import make_private_dir
 from vault.crypto import age, kdf
@@ -96,6 +96,7 @@ __all__ = [
     "read_identity_file",
     "recovery_recipient",
     "restore",
+    "save_identity_file",
     "store_recovery_recipient",
     "verify",
 ]
@@ -330,7 +331,7 @@ def _link(scratch: Path, final: Path) -> None:
         if final.exists():
             raise BackupExists from None
         os.replace(scratch, final)
-    vault_header.fsync_directory(final.parent)
+    fsync_directory(final.parent)
 
 
 def prune(vault: Vault, directory: Path, keep: int) -> list[Path]:
@@ -421,6 +422,12 @@ def identity_file_text(secret: str, recipient: str, created: int) -> str:
     """An identity file in ``age-keygen``'s format, which ``age -d -i`` reads."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))
     return f"# created: {stamp}\n# public key: {recipient}\n{secret}\n"
+
+
+def save_identity_file(path: Path, text: str) -> None:
+    """Write a recovery key's identity file: a new file, 0600, fsynced (``vault/core/files``);
+    ``FileExistsError`` if the name is taken, so a key is never written over another file."""
+    write_new(path, text.encode("ascii"))
 
 
 # --- small helpers -------------------------------------------------------------------------------

@@ -38,9 +38,9 @@ from typing import BinaryIO
 
 from vault.api import Vault
 from vault.backup import manifest as bm
-from vault.core import header as vault_header
 from vault.core import header_v2
 from vault.core.diskfull import is_disk_full
+from vault.core.files import create_private, fsync_directory
 from vault.core.store import DB_NAME
 from vault.crypto import age
 from vault.crypto.agefile import MAX_HEADER_BYTES, AgeHeader, parse_header
@@ -168,10 +168,10 @@ def restore(
                 handle.write(contents.small[name])
                 handle.flush()
                 os.fsync(handle.fileno())
-        vault_header.fsync_directory(scratch)
+        fsync_directory(scratch)
         _check_target(target)
         os.rename(scratch, target)  # POSIX: replaces an empty folder atomically
-        vault_header.fsync_directory(target.parent)
+        fsync_directory(target.parent)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -354,6 +354,6 @@ def read_identity_file(path: Path) -> list[str]:
 @contextlib.contextmanager
 def new_file(path: Path) -> Iterator[BinaryIO]:
     """A new file, 0600, refused if the name exists."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = create_private(path)
     with os.fdopen(fd, "wb") as handle:
         yield handle

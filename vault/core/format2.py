@@ -34,8 +34,9 @@ from vault.core import folder_lock, header_v2, leftovers, schema
 from vault.core import header as header_v1
 from vault.core.commit_guard import CommitGuard, choose_root, header_states, read_counter
 from vault.core.faults import crash_point
+from vault.core.files import fsync_directory
 from vault.core.format_migration import upgrade
-from vault.core.header import BACKUP_NAME, HEADER_NAME, fsync_directory
+from vault.core.header import BACKUP_NAME, HEADER_NAME
 from vault.core.keyring import Keyring, open_lwk, seal_lwk, sqlcipher_key
 from vault.core.keytree import KeyTree, new_table, open_table, seal_table
 from vault.core.leftovers import REKEY_NAME

@@ -28,7 +28,8 @@ from typing import Any
 from vault.core import folder_lock, header_v2, leftovers, schema
 from vault.core import header as header_v1
 from vault.core.faults import crash_point
-from vault.core.header import BACKUP_NAME, HEADER_NAME, fsync_directory
+from vault.core.files import fsync_directory
+from vault.core.header import BACKUP_NAME, HEADER_NAME
 from vault.core.keyring import Keyring, format1_lwk, seal_lwk, sqlcipher_key
 from vault.core.keytree import bucket_of, cdk_ad2, new_table, seal_table
 from vault.core.leftovers import REKEY_NAME

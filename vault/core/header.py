@@ -35,7 +35,6 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
-from pathlib import Path
 
 from vault.crypto import aead, kdf
 from vault.encoding import enc
@@ -173,12 +172,3 @@ def spend_one_run(data: bytes, passphrase: bytes | bytearray) -> None:
         except CannotUnlock:
             pass
     kdf.argon2id(passphrase, salt, params)
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

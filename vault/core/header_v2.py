@@ -44,6 +44,7 @@ import struct
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vault.core.files import fsync_directory
 from vault.core.header import (
     BACKUP_NAME,
     HEADER_NAME,
@@ -51,7 +52,6 @@ from vault.core.header import (
     ID_BYTES,
     KDF_ARGON2ID,
     MAGIC,
-    fsync_directory,
 )
 from vault.crypto import aead, kdf
 from vault.encoding import enc

@@ -24,7 +24,6 @@ Rules and reasons (DESIGN §2):
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 
 import sqlcipher3
 
+from vault.core.files import touch_private
 from vault.errors import DiskFull, IntegrityError, KithError, VaultBusy
 
 DB_NAME = "vault.db"
@@ -134,7 +134,7 @@ class Store:
         self.hooks: CommitHooks | None = None
         if not path.exists():
             # Create the file 0600 before SQLite does, so it never exists with a wider mode.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            touch_private(path)
         try:
             self._conn = sqlcipher3.connect(
                 str(path), isolation_level=None, check_same_thread=False
@@ -308,7 +308,7 @@ class Store:
         """
         if len(raw_key) != 32:
             raise ValueError("raw key must be 32 bytes")
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        touch_private(path)
         conn = self._conn
 
         def run(sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -357,7 +357,7 @@ class Store:
         and it is compacted (no free pages). The file is created 0600 before SQLite opens it.
         ``empty_tables`` are emptied in the copy (then vacuumed): what must never be backed up.
         """
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        touch_private(path)
         try:
             self.execute("VACUUM INTO ?", (str(path),))
             if empty_tables:

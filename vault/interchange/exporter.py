@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vault.core.diskfull import disk_full_as_error, is_disk_full
-from vault.core.header import fsync_directory
+from vault.core.files import create_private, fsync_directory, touch_private
 from vault.domain.model import Contact, ContactDraft
 from vault.domain.search import fold
 from vault.errors import ExportExists, InvalidInput, KithError
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from vault.api import Vault
 
 FORMATS = ("vcard", "csv", "json")
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _WRITERS = {"vcard": write_vcard, "csv": write_csv, "json": write_json}
 
 
@@ -89,7 +88,7 @@ def write_plaintext(path: Path, chunks: Iterable[str], *, plaintext_ok: bool) ->
 def _reserve(path: Path) -> None:
     """Create ``path`` empty, 0600, refusing an existing name or a symlink."""
     try:
-        os.close(os.open(path, _NEW_FILE, 0o600))
+        touch_private(path)
     except FileExistsError:
         raise ExportExists from None
     except OSError as error:
@@ -100,10 +99,9 @@ def _reserve(path: Path) -> None:
 
 def _write_then_rename(path: Path, chunks: Iterable[str]) -> int:
     temp = path.parent / f".kith-export-{secrets.token_hex(8)}.part"
-    fd = os.open(temp, _NEW_FILE, 0o600)
+    fd = create_private(temp)
     written = 0
     try:
-        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             for chunk in chunks:
                 handle.write(chunk)

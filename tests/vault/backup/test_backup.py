@@ -10,28 +10,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import PASSPHRASE
 from vault.api import Vault
 from vault.backup import create as backup
-from vault.crypto.age import generate_identity
 from vault.domain.model import ContactDraft
-
-
-@pytest.fixture(scope="module")
-def keypair() -> tuple[str, str]:
-    return generate_identity()
-
-
-# --- round trips ---
-
-
-# --- refusals ---
-
-
-# --- rotation and listing ---
-
 
 # --- consistency and progress ---
 

@@ -32,13 +32,6 @@ DATA = Path(__file__).parent / "data"
 # -- dedupe and merge ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rows in batches of 10, contacts written every 10: a small file streams like a big one."""
-    monkeypatch.setattr(import_rows, "BATCH_ROWS", 10)
-    monkeypatch.setattr(importer, "WRITE_BATCH", 10)
-
-
 def test_failure_while_writing_rolls_everything_back(
     vault: Vault, vault_dir: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
