@@ -35,6 +35,7 @@ from vault.domain import integrity, segments
 from vault.domain.contacts import ContactRepository
 from vault.domain.events import EventRepository
 from vault.domain.interactions import InteractionRepository
+from vault.domain.model import ContactDraft
 from vault.domain.preferences import PreferenceRepository
 from vault.domain.relationships import RelationshipRepository
 from vault.domain.retention import ExpiryOutcome, Plan, Retention
@@ -43,7 +44,7 @@ from vault.domain.search import SearchIndex
 from vault.domain.segments import SegmentRepository
 from vault.domain.stats import Engagement, engagement
 from vault.domain.targets import TargetRepository
-from vault.domain.validate import check_region
+from vault.domain.validate import check_region, normalize_typed
 from vault.errors import InvalidInput, NoVault, VaultExists, VaultLocked
 
 Passphrase = str | bytes | bytearray
@@ -349,6 +350,13 @@ class Vault:
         outcome = self.retention.apply(plan)
         self.drop_indexes()
         return outcome
+
+    def normalize_contact(
+        self, draft: ContactDraft, region: str | None = None, *, base: ContactDraft | None = None
+    ) -> ContactDraft:
+        """A typed contact, checked and normalized by the vault's one rule
+        (``validate.normalize_typed``), with the vault's region unless one is given."""
+        return normalize_typed(draft, check_region(region) if region else self.region, base)
 
     def expire_due(self, now: int | None = None) -> int:
         """Apply every retention rule due at ``now`` (default: the current time); return how

@@ -19,7 +19,6 @@ from vault.domain.model import Contact, ContactDraft, Email, Phone
 from vault.domain.search import Entry, SearchIndex, fold
 from vault.domain.validate import (
     check_region,
-    normalize_draft,
     normalize_email,
     normalize_phone,
     parse_address,
@@ -112,7 +111,7 @@ def add(
             tags, custom,
         )  # fmt: skip
     vault = kith.unlock()
-    contact = vault.contacts.add(normalize_draft(draft, _region(vault, region), strict=True))
+    contact = vault.contacts.add(vault.normalize_contact(draft, _region(vault, region)))
     if as_json:
         emit_json(contact.to_json())
     else:
@@ -315,7 +314,8 @@ def edit(
         parsed, keys = given
         changed_from = replace(draft, **{key: getattr(parsed, key) for key in keys})
         _save_edit(
-            vault, record_id, normalize_draft(changed_from, where, strict=True), draft, as_json
+            vault, record_id, vault.normalize_contact(changed_from, where, base=draft), draft,
+            as_json,
         )
         return
     removed_emails = {
@@ -352,7 +352,9 @@ def edit(
     )
     # base: only what this command changes is written; a concurrent edit of anything else
     # survives, and one of the same attribute is refused (issue 14, item 1)
-    _save_edit(vault, record_id, normalize_draft(changed, where, strict=True), draft, as_json)
+    _save_edit(
+        vault, record_id, vault.normalize_contact(changed, where, base=draft), draft, as_json
+    )
 
 
 def _save_edit(

@@ -23,9 +23,9 @@ from typing import TypeVar
 from tui.safe_text import safe
 from vault.domain.model import Address, ContactDraft, Email, Phone
 from vault.domain.validate import (
-    normalize_draft,
     normalize_email,
     normalize_phone,
+    normalize_typed,
     parse_address,
     parse_field_assignment,
     split_label,
@@ -185,6 +185,6 @@ def parse_form(
         notes=text("notes", old.notes),
     )
     try:
-        return normalize_draft(draft, region, strict=False)
+        return normalize_typed(draft, region, original)
     except InvalidInput as error:
         raise FieldError(_error_field(error.message), error.message) from None

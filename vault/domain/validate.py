@@ -186,3 +186,20 @@ def normalize_draft(draft: ContactDraft, region: str, *, strict: bool) -> Contac
     if not normalized.display_name():
         raise InvalidInput("(a contact needs a name, an email or a phone)")
     return normalized
+
+
+def normalize_typed(
+    draft: ContactDraft, region: str, base: ContactDraft | None = None
+) -> ContactDraft:
+    """A contact a person typed or edited (the CLI's options and ``--from``, the TUI's form):
+    the one rule for every interactive writer (issue 15).
+
+    Every value is checked strictly, except a phone kept unchanged from ``base`` that never
+    parsed: an import keeps such a number as typed (``valid=False``, lenient on purpose so no
+    data is lost), and re-checking it would make that contact impossible to edit at all.
+    Imports themselves stay lenient (``normalize_draft(strict=False)``, with a warning).
+    """
+    kept = {p.value for p in (base.phones if base else ()) if not p.valid}
+    new_phones = tuple(p for p in draft.phones if p.valid or p.value not in kept)
+    normalize_draft(replace(draft, phones=new_phones), region, strict=True)
+    return normalize_draft(draft, region, strict=False)
