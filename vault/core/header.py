@@ -89,22 +89,30 @@ def _ad(fixed: bytes) -> bytes:
     return enc("kith/header/1", fixed)
 
 
-def parse(data: bytes) -> Header:
-    """Strictly parse 4096 header bytes; anything unexpected is ``CannotUnlock``."""
-    if len(data) != HEADER_SIZE or any(data[_WRAP_END:]):
-        raise CannotUnlock
-    magic, version, kdf_id, mem, passes, lanes, salt, vault_id, suite = _FIXED.unpack(
+def parse_fixed(data: bytes, version: int) -> tuple[kdf.KdfParams, bytes, bytes]:
+    """``(params, salt, vault id)`` from bytes 0..55, the part formats 1 and 2 share: magic,
+    ``version``, KDF, Argon2 parameters (bounded here, before Argon2 ever runs), salt, id, suite.
+    Anything unexpected is ``CannotUnlock``."""
+    magic, found, kdf_id, mem, passes, lanes, salt, vault_id, suite = _FIXED.unpack(
         data[:_AD_END]
     )
     if (
         magic != MAGIC
-        or version != FORMAT_VERSION
+        or found != version
         or kdf_id != KDF_ARGON2ID
         or suite != aead.SUITE_XCHACHA20_POLY1305
     ):
         raise CannotUnlock
     params = kdf.KdfParams(mem, passes, lanes)
     kdf.check_readable(params)
+    return params, salt, vault_id
+
+
+def parse(data: bytes) -> Header:
+    """Strictly parse 4096 header bytes; anything unexpected is ``CannotUnlock``."""
+    if len(data) != HEADER_SIZE or any(data[_WRAP_END:]):
+        raise CannotUnlock
+    params, salt, vault_id = parse_fixed(data, FORMAT_VERSION)
     return Header(
         params=params,
         salt=salt,

@@ -52,6 +52,7 @@ from vault.core.header import (
     ID_BYTES,
     KDF_ARGON2ID,
     MAGIC,
+    parse_fixed,
 )
 from vault.crypto import aead, kdf
 from vault.encoding import enc
@@ -136,18 +137,7 @@ def parse(data: bytes) -> Header:
     """Strictly parse 4096 bytes of a format-2 header; anything unexpected is ``CannotUnlock``."""
     if len(data) != HEADER_SIZE or any(data[_END:]):
         raise CannotUnlock
-    magic, version, kdf_id, mem, passes, lanes, salt, vault_id, suite = _FIXED.unpack(
-        data[:_WRAP_AT]
-    )
-    if (
-        magic != MAGIC
-        or version != FORMAT_VERSION
-        or kdf_id != KDF_ARGON2ID
-        or suite != aead.SUITE_XCHACHA20_POLY1305
-    ):
-        raise CannotUnlock
-    params = kdf.KdfParams(mem, passes, lanes)
-    kdf.check_readable(params)
+    params, salt, vault_id = parse_fixed(data, FORMAT_VERSION)
     return Header(
         params=params,
         salt=salt,
