@@ -112,6 +112,7 @@ class LogScreen(KithModal[Interaction | None]):
         kind = self.query_one("#kind", Input)
         kind.suggester = SuggestFromList(KINDS, case_sensitive=False)
         kind.select_on_focus = True
+        kind.focus()  # now, not at AUTO_FOCUS time: keys typed ahead must land in this field
         for name in ("donation", "custom"):  # the rows' own widths inside the hidden boxes
             self.query_one(f"#{name}").styles.height = 1
 
