@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, Input, OptionList, Static
 
+from sync.capture import capture_after_write
 from tui.safe_text import safe
 from tui.screens.base import KithModal, KithScreen
 from tui.widgets.columns import fit_cell
@@ -160,7 +161,12 @@ class SegmentsScreen(KithScreen[str | None]):
             self.say(error.message, error=True)
             return
         verb = "added to" if adding else "removed from"
-        self.say(f"{changed} contact(s) {verb} {safe(segment.name)}")
+        queued = ""
+        try:  # the CLI's after-write policy: shared membership becomes signed ops now
+            capture_after_write(self.vault)
+        except KithError as error:
+            queued = f" (not yet queued for sync: {error.message})"
+        self.say(f"{changed} contact(s) {verb} {safe(segment.name)}{queued}")
         self.reload(segment.id)
 
     def action_add(self) -> None:
