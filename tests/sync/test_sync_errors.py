@@ -27,15 +27,22 @@ def test_every_error_has_a_one_line_message_an_exit_code_and_a_retry_flag() -> N
             assert cls.exit_code == 6, cls
         elif issubclass(cls, NotFound):  # phase 2: UnknownPeer
             assert cls.exit_code == 4, cls
-        elif cls is errors.SessionFailed:  # a broken TCP session: "other error", retry
-            assert cls.exit_code == 1, cls
+        elif cls in (errors.SessionFailed, errors.RelayUnreachable, errors.RelayFull):
+            assert cls.exit_code == 1, cls  # a broken session or a busy relay: "other error", retry
         else:
             assert issubclass(cls, InvalidInput) and cls.exit_code == 5, cls
 
 
 def test_only_not_yet_errors_are_retryable() -> None:
     retryable = {c.__name__ for c in classes() if c.retryable}
-    assert retryable == {"ClockSkew", "NotAMember", "KeyUnavailable", "SessionFailed"}
+    assert retryable == {
+        "ClockSkew",
+        "NotAMember",
+        "KeyUnavailable",
+        "SessionFailed",
+        "RelayUnreachable",
+        "RelayFull",
+    }
 
 
 def test_the_pipeline_rejection_union_names_real_classes() -> None:

@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+import tui.screens.create as create_screen
 from tests.tui.app_helpers import (
     PASSPHRASE,
     FakeClock,
@@ -70,7 +71,7 @@ def test_create_calibrates_and_shows_the_parameters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chosen = kdf.KdfParams(64 * 1024, 4, 2)
-    monkeypatch.setattr(kdf, "calibrate", lambda: (chosen, 0.73))
+    monkeypatch.setattr(create_screen, "calibrate_kdf", lambda: (chosen, 0.73))
     app = app_for(tmp_path / "new", kdf_params=None)
 
     async def script(pilot: Pilot[None], app: KithApp) -> None:
