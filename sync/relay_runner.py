@@ -73,7 +73,9 @@ def push_relay(replica: Replica, client: RelayClient) -> FolderReport:
     mine = set(replica.status.processed.get(key, []))
     try:
         for segment_id, state in sorted(replica.state.segments.items()):
-            if replica.me.signing_public not in state.membership.members():
+            if replica.me.signing_public not in state.membership.members() or (
+                segment_id.hex() in replica.status.removed
+            ):
                 continue
             if _halted_member(replica, state):
                 report.skipped.append(segment_id.hex())
@@ -87,7 +89,8 @@ def push_relay(replica: Replica, client: RelayClient) -> FolderReport:
                 report.written += 1
             written[slot] = {a.hex(): s for a, s in state.vector().items()}
         for item in replica.status.welcomes:
-            marker = f"welcome:{item['peer']}:{item['segment']}@{period}"
+            # one welcome per epoch, as on a folder: a rotation's welcome is not the earlier one
+            marker = f"welcome:{item['peer']}:{item['segment']}:{item.get('epoch', '0')}@{period}"
             peer = replica.peer_by_key(bytes.fromhex(item["peer"]))
             if marker in written or peer is None or peer.halted:
                 continue
