@@ -36,7 +36,7 @@ def test_vectors_come_with_licences_and_provenance() -> None:
 
 
 def test_no_test_reads_outside_the_tree() -> None:
-    """A bare clone has no ../shared: no test may point there."""
+    """A bare clone has no shared folder beside it: no test may point there."""
     outside = ('"shared" / "vectors"', "../" + "shared")
     for path in (ROOT / "tests").rglob("*.py"):
         if path.name != "test_vectors_present.py":
