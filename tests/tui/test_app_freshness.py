@@ -38,12 +38,19 @@ async def refocus(pilot: Pilot[None], app: KithApp) -> None:
     await pilot.pause()
 
 
+def highlighted(app: KithApp) -> str | None:
+    row = app.screen.query_one(ContactList).highlighted_row
+    return None if row is None else row.name
+
+
 def test_a_contact_added_by_the_cli_appears(tmp_path: Path) -> None:
     folder = make_vault(tmp_path / "v")
 
     async def script(pilot: Pilot[None], app: KithApp) -> None:
         await unlock(pilot, app)
+        await until(pilot, lambda: app.screen.complete)  # type: ignore[attr-defined]
         await pilot.press("j")  # highlight Bram: kept across the reload
+        await until(pilot, lambda: highlighted(app) == "Bram Castell")
         add_elsewhere(folder, "Aaron Zed")
         await refocus(pilot, app)
         await until(pilot, lambda: "Aaron Zed" in names(app) and app.screen.complete)  # type: ignore[attr-defined]

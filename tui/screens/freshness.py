@@ -60,6 +60,8 @@ class ReloadsOnChangesElsewhere:
     shown_tags: Any
     busy: str
     reload_pending: bool = False
+    reload_keep: str | None = None
+    highlighted: str | None
     app: Any
     kith: KithHost
 
@@ -107,6 +109,9 @@ class ReloadsOnChangesElsewhere:
         if not self.reload_pending or self.app.screen is not self or self.busy:
             return
         self.reload_pending = False
+        # The highlight is kept by id while the new index fills: the partial views shown
+        # meanwhile move the cursor, and would otherwise take the highlight with them.
+        self.reload_keep = self.highlighted
         old, new = self.roster, Roster(self.roster.vault)
         self.kith.roster = self.roster = new
         old.close()

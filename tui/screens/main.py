@@ -206,6 +206,7 @@ class MainScreen(Deleting, Marking, ReloadsOnChangesElsewhere, KithScreen[None])
         contact highlighted if it is in it: found by binary search, or by id after an edit."""
         token = self.token if token is None else token
         rows = self.roster.rows(self.view)
+        keep = keep or self.reload_keep
         if keep:
             found = rows.index_of(keep)
         elif self.at_top:
@@ -240,8 +241,9 @@ class MainScreen(Deleting, Marking, ReloadsOnChangesElsewhere, KithScreen[None])
         if snap.complete and not self.complete:
             self.complete = True
             self.remove_class("-loading")
-            if snap.token != self.token:
+            if snap.token != self.token or self.reload_keep:
                 self.refresh_view()
+            self.reload_keep = None
             gc.freeze()  # see the module docstring (no gc.collect() first: 80 ms at 20,000)
             self.update_status()
 
