@@ -32,6 +32,7 @@ bundle and try again, and must drop the others.
     |   +-- RelayRefused (6)         the relay refused the token, or answered something malformed
     +-- NotFound (4)
     |   +-- UnknownPeer (4)          no peer by that name or key
+    |   +-- NoRelayConfigured (4)    no relay is configured for that peer or segment
     +-- SessionFailed (1)            retryable: a TCP session broke, timed out or misbehaved
     +-- RelayUnreachable (1)         retryable: no answer, a timeout, or a 5xx
     +-- RelayFull (1)                retryable: the mailbox is at its quota on the relay
@@ -171,6 +172,12 @@ SyncRejection = (
 
 
 # -- the relay transport (issue 16) ------------------------------------------------------------
+
+
+class NoRelayConfigured(NotFound):
+    """No relay is configured for that peer or segment (see `kith sync relay list`)."""
+
+    retryable = False
 
 
 class RelayUnreachable(KithError):

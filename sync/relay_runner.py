@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from sync import bundle
 from sync.errors import BadBundle
+from sync.relay_config import Scope
 from sync.relay_ids import period_of, periods, segment_mailbox, welcome_mailbox
 from sync.replica import Replica
 from sync.runner import FolderReport, Received, capture_all, now_ms, receive
@@ -57,8 +58,10 @@ def _bundles(state: SegmentState, theirs: dict[bytes, int], max_item: int
     return key, [bundle.seal(key, run, state.vector()) for run in bundle.split(wires, budget)]
 
 
-def push_relay(replica: Replica, client: RelayClient) -> FolderReport:
-    """Write every op this relay lacks, and pending welcomes, to their mailboxes."""
+def push_relay(replica: Replica, client: RelayClient, scope: Scope | None = None
+               ) -> FolderReport:
+    """Write every op this relay lacks, and pending welcomes, to their mailboxes (only those
+    of ``scope`` if given: a relay configured per peer or segment, ``sync.relay_config``)."""
     now = now_ms()
     capture_all(replica, now)
     replica.save()
@@ -75,7 +78,7 @@ def push_relay(replica: Replica, client: RelayClient) -> FolderReport:
         for segment_id, state in sorted(replica.state.segments.items()):
             if replica.me.signing_public not in state.membership.members() or (
                 segment_id.hex() in replica.status.removed
-            ):
+            ) or (scope is not None and segment_id not in scope.segments):
                 continue
             if _halted_member(replica, state):
                 report.skipped.append(segment_id.hex())
@@ -92,7 +95,9 @@ def push_relay(replica: Replica, client: RelayClient) -> FolderReport:
             # one welcome per epoch, as on a folder: a rotation's welcome is not the earlier one
             marker = f"welcome:{item['peer']}:{item['segment']}:{item.get('epoch', '0')}@{period}"
             peer = replica.peer_by_key(bytes.fromhex(item["peer"]))
-            if marker in written or peer is None or peer.halted:
+            if marker in written or peer is None or peer.halted or (
+                scope is not None and not scope.welcome(item)
+            ):
                 continue
             mailbox, token = welcome_mailbox(
                 replica.me, peer.box_public, replica.me.signing_public, peer.signing_public,

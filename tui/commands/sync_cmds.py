@@ -5,6 +5,7 @@
     kith segment share NAME PEER [--role reader|writer|admin] | segment unshare NAME PEER
     kith sync push DIR | sync pull DIR | sync serve [--listen H:P] [--forever]
     kith sync connect HOST:PORT [--peer NAME] | sync status [--json]
+    kith sync | sync relay set|unset|list (relays per peer or segment: ``sync_relays``)
 
 Output follows ``tui/output.py``: results on stdout, progress and reports on stderr. A bundle
 that is refused is reported with the pipeline step and the error's one-line message, and the
@@ -26,7 +27,7 @@ from sync.capture import capture_after_write
 from sync.errors import UnknownPeer
 from sync.replica import Replica
 from sync.safety import device_number, invitation_code, parse_invitation, safety_number
-from tui.commands import relay_cmds
+from tui.commands import relay_cmds, sync_relays
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, when
@@ -192,9 +193,18 @@ def unshare(kith: KithContext, name: str, peer: str) -> None:
 # -- kith sync ----------------------------------------------------------------------------------
 
 
-@click.group(name="sync")
-def sync_group() -> None:
-    """Sync shared segments through a folder or directly."""
+@click.group(name="sync", invoke_without_command=True)
+@click.pass_context
+def sync_group(ctx: click.Context) -> None:
+    """Sync shared segments through a folder or directly; alone, through the configured relays.
+
+    `kith sync` with no command pulls from, then pushes to, every relay configured with
+    `kith sync relay set` (docs/relay.md).
+    """
+    if ctx.invoked_subcommand is None:
+        kith = ctx.find_object(KithContext)
+        assert kith is not None  # the root command always sets it
+        sync_relays.sync_configured(kith, _report)
 
 
 def _report(taken: list[runner.Received], *, raise_lasting: bool = True) -> None:
@@ -324,3 +334,6 @@ def status(kith: KithContext, as_json: bool) -> None:
             heard = "never" if m["last_heard"] is None else when(m["last_heard"])
             click.echo(f"  {safe(m['name']):<20} {m['role']:<7} {m['state']:<11} "
                        f"lacks {m['pending']} change(s)  last heard {heard}")
+
+
+sync_group.add_command(sync_relays.relay_config_group)
