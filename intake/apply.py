@@ -10,7 +10,9 @@ tagged with the form's tag, and each ticked choice allows its rules with a conse
 SMS keywords (the first word, case-insensitive):
     JOIN [LIST]   sign the number up: allow ``sms``, consent "SMS keyword", tag LIST if given
     STOP (and the usual opt-out words)   deny ``sms`` for every contact with that number
-    a poll word   counted in the form's tallies (``kith intake show``)
+    a poll word   counted in the form's tallies (``kith intake show``), and handed on as a
+                  ``PollAnswer`` (number, word, time) for ``kith outreach report`` to count
+                  against the SMS it answers (``outreach/polls.py``; the CLI joins the two)
 Anything else is counted as "other" and dropped (the text is not stored).
 
 Rules and reasons:
@@ -41,6 +43,15 @@ JOIN_WORDS = frozenset({"JOIN", "START", "SUBSCRIBE"})
 MAX_REMEMBERED = 2000
 
 
+@dataclass(frozen=True)
+class PollAnswer:
+    """One SMS poll answer: who (E.164), which word, when (epoch seconds)."""
+
+    sender: str
+    word: str
+    at: int
+
+
 @dataclass
 class Outcome:
     """What one pull did."""
@@ -53,6 +64,7 @@ class Outcome:
     answers: dict[str, int] = field(default_factory=dict)
     other: int = 0
     contacts: list[str] = field(default_factory=list)
+    poll_answers: list[PollAnswer] = field(default_factory=list)
 
 
 def _record(signup: WebSignup) -> dict[str, object]:
@@ -121,6 +133,17 @@ def _now() -> int:
     return int(time.time())
 
 
+def _epoch(text: str) -> int:
+    """An ISO-8601 time as epoch seconds (naive means UTC); now if it does not parse."""
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return _now()
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
 def _holding(vault: Vault, number: str) -> list[bytes]:
     """Contacts holding exactly ``number`` (E.164)."""
     found = []
@@ -155,6 +178,7 @@ def _sms(vault: Vault, form: Form, message: SmsMessage, out: Outcome) -> None:
     elif word in form.tallies:
         form.tallies[word] += 1
         out.answers[word] = out.answers.get(word, 0) + 1
+        out.poll_answers.append(PollAnswer(message.sender, word, _epoch(message.at)))
     else:
         out.other += 1
     if message.message_id:

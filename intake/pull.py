@@ -14,6 +14,7 @@ Rules and reasons:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from intake.apply import Outcome, apply_items
@@ -35,8 +36,14 @@ class Inbox(Protocol):
     def delete(self, mailbox: bytes, token: bytes, seq: int) -> None: ...
 
 
-def pull(vault: Vault, form: Form, inbox: Inbox) -> Outcome:
-    """Take every waiting sign-up of ``form`` into the vault; acknowledge each."""
+def pull(vault: Vault, form: Form, inbox: Inbox,
+         within: Callable[[Outcome], None] | None = None) -> Outcome:
+    """Take every waiting sign-up of ``form`` into the vault; acknowledge each.
+
+    ``within`` runs in the same transaction, before anything is acknowledged: what the CLI
+    derives from the outcome (poll answers on the outreach report, introduction YESes) is
+    committed with it or not at all.
+    """
     mailbox, token = bytes.fromhex(form.mailbox), bytes.fromhex(form.owner_token)
     opened: list[tuple[int, WebSignup | SmsMessage]] = []
     junk: list[int] = []
@@ -51,6 +58,8 @@ def pull(vault: Vault, form: Form, inbox: Inbox) -> Outcome:
             junk.append(seq)
     with vault.live_store.transaction():
         outcome = apply_items(vault, form, [item for _, item in opened])
+        if within is not None:
+            within(outcome)
         save(vault, form)
     vault.drop_indexes()
     for seq, _ in opened:

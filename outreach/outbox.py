@@ -2,7 +2,8 @@
 
     outreach_message   channel, kind, audience, subject, body, html, event, frozen
     outreach_delivery  state, address, message_id, sent_at, error, replies, opted_out, answer,
-                       answer_via (how the answering reply was matched: thread or address)
+                       answer_via (how the answering reply was matched: thread or address),
+                       poll (the latest SMS poll word the recipient answered, ``polls.py``)
         delivery --message-->   message   dependent: deleting a message shreds its deliveries
         delivery --recipient--> contact   dependent: shredding a contact shreds who-got-what
 
@@ -39,7 +40,8 @@ MESSAGE_ROLE = "message"
 RECIPIENT_ROLE = "recipient"
 STATES = ("queued", "sending", "sent", "failed", "uncertain", "skipped")
 _MESSAGE_TEXT = ("channel", "kind", "audience", "subject", "body", "html", "event")
-_DELIVERY_TEXT = ("state", "address", "message_id", "error", "answer", "reason", "answer_via")
+_DELIVERY_TEXT = ("state", "address", "message_id", "error", "answer", "reason", "answer_via",
+                  "poll")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Delivery:
     answer: str = ""
     reason: str = ""
     answer_via: str = ""
+    poll: str = ""
 
 
 def _text(values: Mapping[str, bytes], names: Iterable[str]) -> dict[str, str]:
@@ -163,7 +166,8 @@ class Outbox:
                         text.get("address", ""), text.get("message_id", ""), sent_at,
                         text.get("error", ""), tuple(str(r) for r in replies),
                         values.get("opted_out") == b"1", text.get("answer", ""),
-                        text.get("reason", ""), text.get("answer_via", ""))
+                        text.get("reason", ""), text.get("answer_via", ""),
+                        text.get("poll", ""))
 
     def deliveries(self, message_id: bytes | None = None) -> list[Delivery]:
         """Every delivery (of one message if given), in creation order of their ids.

@@ -9,6 +9,8 @@
     replied      at least one matched reply            rate: replied / sent
     opted_out    replied STOP                          rate: opted_out / sent
     answered     poll answers (yes / no counts)
+    poll         SMS poll answers (A/B/C or the organizer's words) that came through an intake
+                 form, per word, one per recipient (``outreach/polls.py``)
     acted        took an action after the message: an ``ACTION_KINDS`` interaction dated after
                  it was sent (event attended, petition signed, donation, meeting, custom)
 
@@ -20,7 +22,7 @@ no decryption beyond the deliveries of this message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from outreach.outbox import Outbox
@@ -41,6 +43,7 @@ class Report:
     kind: str
     recipients: int
     counts: dict[str, int]
+    poll: dict[str, int] = field(default_factory=dict)
 
     def rate(self, name: str) -> float:
         """A rate as in the module docstring, rounded to 3 places."""
@@ -53,6 +56,7 @@ class Report:
             "message": self.message, "channel": self.channel, "kind": self.kind,
             "recipients": self.recipients, **self.counts,
             "rates": {n: self.rate(n) for n in ("sent", "replied", "opted_out", "acted")},
+            "poll": dict(sorted(self.poll.items())),
         }
 
 
@@ -65,7 +69,10 @@ def report(vault: Vault, message_id: bytes) -> Report:
     counts.update({"replied": 0, "opted_out": 0, "acted": 0, "answered_yes": 0,
                    "answered_no": 0})
     latest = vault.activity_index().last_kind
+    poll: dict[str, int] = {}
     for item in deliveries:
+        if item.poll:
+            poll[item.poll] = poll.get(item.poll, 0) + 1
         state = "queued" if item.state == "sending" else item.state
         counts[state] = counts.get(state, 0) + 1
         if item.replies:
@@ -78,4 +85,4 @@ def report(vault: Vault, message_id: bytes) -> Report:
             cid = item.contact.hex()
             if any(latest.get(kind, {}).get(cid, -1) > item.sent_at for kind in ACTION_KINDS):
                 counts["acted"] += 1
-    return Report(message.id, message.channel, message.kind, len(deliveries), counts)
+    return Report(message.id, message.channel, message.kind, len(deliveries), counts, poll)

@@ -23,12 +23,14 @@ from intake.apply import Outcome
 from intake.forms import Form
 from intake.pull import pull as pull_items
 from sync.transports.relay import RelayClient, parse_address
+from tui.commands.intake_glue import after_pull
 from tui.context import KithContext, pass_kith
 from tui.output import emit_json
 from tui.safe_text import safe
 from vault.errors import InvalidInput
 
 FORM_FIELDS = click.Choice(list(forms.FIELDS))
+INTERNAL = ("contacts", "poll_answers", "intro_yes")  # not in the --json counts
 
 
 def _publish(form: Form) -> None:
@@ -101,7 +103,7 @@ def create(kith: KithContext, name: str, title: str, intro: str, fields: tuple[s
 
 
 def _print(outcome: Outcome, as_json: bool) -> None:
-    data = {k: v for k, v in outcome.__dict__.items() if k != "contacts"}
+    data = {k: v for k, v in outcome.__dict__.items() if k not in INTERNAL}
     if as_json:
         emit_json({**data, "contacts": outcome.contacts})
         return
@@ -133,7 +135,7 @@ def pull(kith: KithContext, name: str, as_json: bool) -> None:
     if not form.relay:
         raise InvalidInput("(this form has no relay: it is for `kith intake kiosk`)")
     with RelayClient(form.relay) as client:
-        _print(pull_items(vault, form, client), as_json)
+        _print(pull_items(vault, form, client, after_pull(vault, form)), as_json)
 
 
 @intake_group.command(name="list")
@@ -192,7 +194,7 @@ def kiosk(kith: KithContext, name: str, listen: str, max_submissions: int | None
     taken = 0
     try:
         while max_submissions is None or taken < max_submissions:
-            outcome = pull_items(vault, form, LocalInbox(store))
+            outcome = pull_items(vault, form, LocalInbox(store), after_pull(vault, form))
             got = len(outcome.contacts) + outcome.refused
             if got:
                 taken += got

@@ -330,6 +330,9 @@ def report_cmd(kith: KithContext, message_id: str, as_json: bool) -> None:
         rate = f"  ({found.rate(name):.1%})" if name in ("sent", "replied", "opted_out",
                                                           "acted") else ""
         click.echo(f"  {name.replace('_', ' '):<13} {value}{rate}")
+    if found.poll:  # SMS poll answers that came through an intake form (kith intake pull)
+        click.echo(f"  {'poll':<13} " + ", ".join(f"{safe(w)} {n}" for w, n in
+                                                  sorted(found.poll.items())))
 
 
 def _print_import(outcome: ImportOutcome, as_json: bool) -> None:

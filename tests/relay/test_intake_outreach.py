@@ -1,0 +1,85 @@
+"""SMS through an intake form's webhook, meeting outreach: poll answers counted in
+``kith outreach report``, and automatic replies sent through the SMS gateway (issue 16).
+
+The relay is a real process on loopback; the phone is a real local HTTP server speaking the
+SMS Gateway for Android API (``tests/outreach/outreach_servers.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Kith
+from tests.outreach.conftest import new_message, populate
+from tests.outreach.outreach_servers import Gateway, sms_gateway
+from tests.relay.conftest import RelayProcess
+from tests.sync.pair import ok
+
+pytestmark = pytest.mark.slow  # a real relay process
+
+ANA, GUS, STRANGER = "+33612345678", "+33698765432", "+33700000001"
+
+
+def _config_sms(kith: Kith, gateway: Gateway, tmp_path: Path) -> None:
+    secret = tmp_path / "gw-pass"
+    secret.write_text(gateway.password + "\n")
+    ok(kith("outreach", "config", "sms", "--url", gateway.url, "--user", gateway.user,
+            "--password-file", str(secret), "--rate", "6000"))
+
+
+def _form(kith: Kith, relay: RelayProcess, *extra: str) -> str:
+    made = json.loads(ok(kith(
+        "intake", "create", "Vote", "--relay", relay.target, "--field", "phone", "--sms",
+        "--poll", "A", "--poll", "B", "--poll", "PIZZA", "--json", *extra)).stdout)
+    return str(made["sms_webhook"])
+
+
+class Phone:
+    """Texts to the relay's webhook as the SMS Gateway for Android app posts them."""
+
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+        self.sent = 0
+
+    def __call__(self, sender: str, text: str) -> None:
+        self.sent += 1
+        body = {"event": "sms:received", "id": f"evt-{self.sent}",
+                "payload": {"message": text, "phoneNumber": sender,
+                            "receivedAt": "2099-01-01T10:00:00+00:00"}}
+        assert httpx.post(self.hook, json=body).status_code == 200
+
+
+def test_poll_answers_by_sms_are_counted_in_the_outreach_report(
+    kith: Kith, tmp_path: Path, sqlite_relay: RelayProcess
+) -> None:
+    populate(kith.vault_dir)  # Ana and Gus allow SMS
+    with sms_gateway() as gateway:
+        _config_sms(kith, gateway, tmp_path)
+        message = new_message(kith, tmp_path, "--channel", "sms", "--kind", "events",
+                              "--audience", "segment:Volunteers",
+                              body="Which day? Reply A for Saturday, B for Sunday")
+        ok(kith("outreach", "send", message))
+    before = json.loads(ok(kith("outreach", "report", message, "--json")).stdout)
+    assert before["poll"] == {} and before["sent"] == 2
+    phone = Phone(_form(kith, sqlite_relay))
+    phone(ANA, "a")
+    phone(GUS, "A")
+    phone(GUS, "b please")  # changed their mind: counted once, for B
+    phone(STRANGER, "A")  # answered without having been sent the message
+    pulled = json.loads(ok(kith("intake", "pull", "Vote", "--json")).stdout)
+    assert pulled["answers"] == {"A": 3, "B": 1}
+    after = json.loads(ok(kith("outreach", "report", message, "--json")).stdout)
+    assert after["poll"] == {"A": 1, "B": 1}
+    before.pop("poll")
+    assert {k: v for k, v in after.items() if k != "poll"} == before  # existing keys unchanged
+    shown = ok(kith("outreach", "report", message)).stdout
+    assert "  poll          A 1, B 1" in shown.splitlines()
+    assert json.loads(ok(kith("intake", "show", "Vote", "--json")).stdout)["poll"] == {
+        "A": 3, "B": 1, "PIZZA": 0}
+    # a pull with nothing new changes nothing
+    ok(kith("intake", "pull", "Vote"))
+    assert json.loads(ok(kith("outreach", "report", message, "--json")).stdout) == after
