@@ -14,6 +14,7 @@ SMS keywords (the first word, case-insensitive):
                   ``PollAnswer`` (number, word, time) for ``kith outreach report`` to count
                   against the SMS it answers (``outreach/polls.py``; the CLI joins the two)
 Anything else is counted as "other" and dropped (the text is not stored).
+A keyword with an automatic reply set (``kith intake reply``) queues it (``intake/replies.py``).
 
 Rules and reasons:
 - STOP is applied to every contact holding that exact number, matched or not, as replies are
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from intake.forms import Form
+from intake.replies import holding, on_keyword
 from intake.submissions import SmsMessage, WebSignup
 from vault.domain.preferences import PreferenceChange
 from vault.interchange.import_report import ImportOptions
@@ -64,6 +66,7 @@ class Outcome:
     answers: dict[str, int] = field(default_factory=dict)
     other: int = 0
     contacts: list[str] = field(default_factory=list)
+    replies_queued: int = 0
     poll_answers: list[PollAnswer] = field(default_factory=list)
 
 
@@ -144,27 +147,18 @@ def _epoch(text: str) -> int:
     return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
-def _holding(vault: Vault, number: str) -> list[bytes]:
-    """Contacts holding exactly ``number`` (E.164)."""
-    found = []
-    for entry in vault.search_index().search(number.lstrip("+")):
-        contact = vault.contacts.get(entry.id)
-        if any(p.value == number for p in contact.phones):
-            found.append(vault.contacts.resolve(contact.id))
-    return found
-
-
 def _sms(vault: Vault, form: Form, message: SmsMessage, out: Outcome) -> None:
     if message.message_id and message.message_id in form.taken:
         return
     words = message.text.split()
     word = words[0].upper().strip(".!,") if words else ""
     if word in STOP_WORDS:
-        for contact in _holding(vault, message.sender):
+        for contact in holding(vault, message.sender):
             vault.preferences.change(contact, PreferenceChange(
                 deny=("sms",), consent_source="SMS keyword STOP",
                 consent_text=f"STOP to intake {form.name}"), now=_now())
             out.stopped += 1
+        out.replies_queued += on_keyword(form, "stop", message.sender)
     elif word in JOIN_WORDS:
         tags = [words[1][:40]] if len(words) > 1 else []
         record: dict[str, object] = {"name": message.sender,
@@ -175,10 +169,12 @@ def _sms(vault: Vault, form: Form, message: SmsMessage, out: Outcome) -> None:
                 allow=("sms",), consent_source="SMS keyword",
                 consent_text=f"JOIN to intake {form.name}"), now=_now())
             out.joined += 1
+        out.replies_queued += on_keyword(form, "join", message.sender)
     elif word in form.tallies:
         form.tallies[word] += 1
         out.answers[word] = out.answers.get(word, 0) + 1
         out.poll_answers.append(PollAnswer(message.sender, word, _epoch(message.at)))
+        out.replies_queued += on_keyword(form, "poll", message.sender)
     else:
         out.other += 1
     if message.message_id:

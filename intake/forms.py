@@ -10,7 +10,9 @@ A form holds:
   definition, the secret half never leaves the vault;
 - the relay mailbox its sign-ups land in, and the owner token that reads and deletes them
   (random, unrelated to any other key), and optionally the secret of its SMS webhook URL;
-- poll tallies (SMS answers to the form's poll words).
+- poll tallies (SMS answers to the form's poll words);
+- automatic SMS replies: the text per keyword, the queue, the numbers that said STOP
+  (``intake/replies.py``).
 
 Rules and reasons:
 - The form is stored as one blob sealed under the vault's local-wrap key (``SyncStore``),
@@ -77,6 +79,9 @@ class Form:
     poll: list[str] = field(default_factory=list)
     tallies: dict[str, int] = field(default_factory=dict)
     taken: list[str] = field(default_factory=list)
+    reply_texts: dict[str, str] = field(default_factory=dict)
+    outgoing: list[dict[str, str]] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
 
     def definition(self) -> dict[str, Any]:
         """The public definition the relay serves to the page (no secret in it)."""

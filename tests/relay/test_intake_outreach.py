@@ -83,3 +83,70 @@ def test_poll_answers_by_sms_are_counted_in_the_outreach_report(
     # a pull with nothing new changes nothing
     ok(kith("intake", "pull", "Vote"))
     assert json.loads(ok(kith("outreach", "report", message, "--json")).stdout) == after
+
+
+def _texts(gateway: Gateway) -> list[tuple[str, str]]:
+    """(number, text) of every message the phone was asked to send, in order."""
+    return [(body["phoneNumbers"][0], body["textMessage"]["text"])
+            for method, _, body in gateway.requests if method == "POST"]
+
+
+def test_automatic_replies_go_out_once_on_the_next_send_and_never_after_stop(
+    kith: Kith, tmp_path: Path, sqlite_relay: RelayProcess
+) -> None:
+    populate(kith.vault_dir)
+    phone = Phone(_form(kith, sqlite_relay))
+    ok(kith("intake", "reply", "Vote", "join", "Welcome aboard! Reply STOP to stop."))
+    ok(kith("intake", "reply", "Vote", "stop", "You are unsubscribed: no more texts."))
+    ok(kith("intake", "reply", "Vote", "poll", "Thanks, your vote is counted."))
+    assert kith("intake", "reply", "Vote", "maybe", "x").exit_code == 2
+    assert kith("intake", "reply", "Vote", "poll", "x" * 400).exit_code == 5
+    phone(STRANGER, "JOIN")
+    phone(ANA, "A")
+    phone(GUS, "B")  # queued, then dropped: Gus says STOP before it is sent
+    phone(GUS, "STOP")
+    pulled = json.loads(ok(kith("intake", "pull", "Vote", "--json")).stdout)
+    assert pulled["replies_queued"] == 4
+    shown = json.loads(ok(kith("intake", "show", "Vote", "--json")).stdout)
+    assert shown["replies_waiting"] == 3 and set(shown["replies"]) == {"join", "stop", "poll"}
+    with sms_gateway() as gateway:
+        _config_sms(kith, gateway, tmp_path)
+        assert _texts(gateway) == []  # queued, not sent, until the next send
+        message = new_message(kith, tmp_path, "--channel", "sms", "--kind", "events",
+                              "--audience", "segment:Volunteers", body="Meeting Tuesday")
+        sent = ok(kith("outreach", "send", message))
+        assert "automatic SMS replies: sent 3" in sent.stderr
+        replies = [t for t in _texts(gateway) if t[1] != "Meeting Tuesday" and
+                   not t[1].startswith("Meeting Tuesday")]
+        assert replies == [(STRANGER, "Welcome aboard! Reply STOP to stop."),
+                           (ANA, "Thanks, your vote is counted."),
+                           (GUS, "You are unsubscribed: no more texts.")]
+        assert all(number != GUS for number, text in _texts(gateway)
+                   if text.startswith("Meeting"))  # the STOP held for outreach too
+        again = json.loads(ok(kith("intake", "send-replies", "--json")).stdout)
+        assert again == {"sent": 0, "failed": 0, "dropped": 0, "uncertain": 0, "waiting": 0}
+        # after STOP, nothing: another poll answer, another STOP
+        phone(GUS, "A")
+        phone(GUS, "STOP")
+        assert json.loads(ok(kith("intake", "pull", "Vote", "--json")).stdout)[
+            "replies_queued"] == 0
+        before = len(_texts(gateway))
+        ok(kith("intake", "send-replies"))
+        assert len(_texts(gateway)) == before
+        # JOIN is a new opt-in: it is answered, and so are later answers
+        phone(GUS, "JOIN")
+        phone(GUS, "A")
+        ok(kith("intake", "pull", "Vote"))
+        done = json.loads(ok(kith("intake", "send-replies", "--json")).stdout)
+        assert done["sent"] == 2
+        assert _texts(gateway)[before:] == [(GUS, "Welcome aboard! Reply STOP to stop."),
+                                            (GUS, "Thanks, your vote is counted.")]
+    # the phone is gone: replies wait (certainly not sent), and go once it is back
+    phone(ANA, "B")
+    ok(kith("intake", "pull", "Vote"))
+    down = json.loads(ok(kith("intake", "send-replies", "--json")).stdout)
+    assert down["sent"] == 0 and down["waiting"] == 1
+    with sms_gateway() as gateway:
+        _config_sms(kith, gateway, tmp_path)
+        assert json.loads(ok(kith("intake", "send-replies", "--json")).stdout)["sent"] == 1
+        assert _texts(gateway) == [(ANA, "Thanks, your vote is counted.")]

@@ -6,6 +6,8 @@
     kith intake pull NAME [--json]          sign-ups waiting on the relay -> contacts
     kith intake kiosk NAME [--listen H:P]   the same form on this machine, straight into the vault
     kith intake list [--json] | kith intake show NAME [--json] | kith intake publish NAME
+    kith intake reply NAME join|stop|poll [TEXT]   automatic SMS reply (no TEXT: none)
+    kith intake send-replies [--json]       send queued replies now (else: next outreach send)
 
 The form's secret key stays in the vault; the relay gets the public definition only.
 """
@@ -19,11 +21,12 @@ from typing import Any
 import click
 
 from intake import forms
+from intake import replies as auto_replies
 from intake.apply import Outcome
 from intake.forms import Form
 from intake.pull import pull as pull_items
 from sync.transports.relay import RelayClient, parse_address
-from tui.commands.intake_glue import after_pull
+from tui.commands.intake_glue import after_pull, flush_replies
 from tui.context import KithContext, pass_kith
 from tui.output import emit_json
 from tui.safe_text import safe
@@ -49,6 +52,8 @@ def _urls(form: Form) -> dict[str, Any]:
         if base and form.sms_secret else None,
         "fields": form.fields, "consents": [c.label for c in form.consents],
         "poll": dict(form.tallies),
+        "replies": dict(sorted(form.reply_texts.items())),
+        "replies_waiting": sum(1 for i in form.outgoing if i["state"] in ("queued", "sending")),
     }
 
 
@@ -205,3 +210,39 @@ def kiosk(kith: KithContext, name: str, listen: str, max_submissions: int | None
     finally:
         server.stop()
         store.close()
+
+
+@intake_group.command(name="reply")
+@click.argument("name")
+@click.argument("keyword", type=click.Choice(list(auto_replies.KINDS)))
+@click.argument("text", required=False, default="")
+@pass_kith
+def reply(kith: KithContext, name: str, keyword: str, text: str) -> None:
+    """Set the automatic SMS reply to JOIN, STOP or a poll answer (no TEXT removes it)."""
+    vault = kith.unlock()
+    form = forms.find(vault, name)
+    auto_replies.set_text(form, keyword, text)
+    forms.save(vault, form)
+    click.echo(f"{keyword} replies are {'set' if text.strip() else 'off'} for "
+               f"{safe(form.name)}; they go out with the next `kith outreach send` or "
+               "`kith intake send-replies`", err=True)
+
+
+@intake_group.command(name="send-replies")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_kith
+def send_replies(kith: KithContext, as_json: bool) -> None:
+    """Send the queued automatic SMS replies now, through the configured SMS gateway."""
+    outcome = flush_replies(kith.unlock(), required=True)
+    assert outcome is not None  # required: a missing gateway raised
+    print_replies(outcome, as_json)
+
+
+def print_replies(outcome: auto_replies.ReplyOutcome, as_json: bool) -> None:
+    """The counts of one sending run of automatic replies."""
+    data = dict(outcome.__dict__)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo("automatic SMS replies: " + ", ".join(f"{k} {v}" for k, v in data.items()),
+               err=True)

@@ -38,6 +38,8 @@ from outreach.outbox import Message, Outbox
 from outreach.replies import ImportOutcome, ReplyImporter, read_mailbox, read_sms_webhooks
 from outreach.report import report
 from outreach.sender import Sender, Transport
+from tui.commands.intake_cmds import print_replies
+from tui.commands.intake_glue import flush_replies
 from tui.commands.outreach_paper import paper
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
@@ -305,6 +307,9 @@ def send(kith: KithContext, message_id: str, retry_uncertain: bool, as_json: boo
         retry_uncertain=retry_uncertain, progress=progress)
     data = {"sent": outcome.sent, "failed": outcome.failed, "skipped": outcome.skipped,
             "uncertain": outcome.uncertain, "deferred": outcome.deferred}
+    replied = flush_replies(vault, required=False)  # intake's automatic SMS replies (issue 16)
+    if replied is not None and not as_json:
+        print_replies(replied, False)
     if as_json:
         emit_json(data)
         return
