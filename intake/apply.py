@@ -16,6 +16,10 @@ SMS keywords (the first word, case-insensitive):
 Anything else is counted as "other" and dropped (the text is not stored).
 A keyword with an automatic reply set (``kith intake reply``) queues it (``intake/replies.py``).
 
+A form made for an introduction round has a ``yes`` choice: ticking it hands on an
+``IntroYes`` (the invitee's code from their link, and the time) for the CLI to record on the
+round (``tui/commands/intake_glue.py``); it sets no preference of its own.
+
 Rules and reasons:
 - STOP is applied to every contact holding that exact number, matched or not, as replies are
   (``outreach/replies.py``): refusing an opt-out would contact someone who said no.
@@ -30,7 +34,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from intake.forms import Form
+from intake.forms import YES_CHOICE, Form
 from intake.replies import holding, on_keyword
 from intake.submissions import SmsMessage, WebSignup
 from vault.domain.preferences import PreferenceChange
@@ -54,6 +58,14 @@ class PollAnswer:
     at: int
 
 
+@dataclass(frozen=True)
+class IntroYes:
+    """A YES ticked on an introduction's form: the invitee's code (may be ""), and when."""
+
+    ref: str
+    at: int
+
+
 @dataclass
 class Outcome:
     """What one pull did."""
@@ -68,6 +80,9 @@ class Outcome:
     contacts: list[str] = field(default_factory=list)
     replies_queued: int = 0
     poll_answers: list[PollAnswer] = field(default_factory=list)
+    intro_yes: list[IntroYes] = field(default_factory=list)
+    intro_accepted: int = 0
+    intro_unconfirmed: int = 0
 
 
 def _record(signup: WebSignup) -> dict[str, object]:
@@ -114,7 +129,9 @@ def _web(vault: Vault, form: Form, signups: list[WebSignup], out: Outcome) -> No
         if contact is None:
             continue
         out.contacts.append(contact)
-        chosen = [c for c in form.consents if c.id in signup.consents]
+        if YES_CHOICE in signup.consents and form.introduction:
+            out.intro_yes.append(IntroYes(signup.ref, _epoch(signup.at)))
+        chosen = [c for c in form.consents if c.id in signup.consents and c.rules]
         if not chosen:
             continue  # signed up, consented to nothing: nothing is allowed (opt-in)
         frequency = next((c.frequency for c in chosen if c.frequency), None)

@@ -12,7 +12,10 @@ A form holds:
   (random, unrelated to any other key), and optionally the secret of its SMS webhook URL;
 - poll tallies (SMS answers to the form's poll words);
 - automatic SMS replies: the text per keyword, the queue, the numbers that said STOP
-  (``intake/replies.py``).
+  (``intake/replies.py``);
+- for a form made for an introduction round (``introduction``): the choice ``yes``
+  ("share my details with the others who say yes", no preference rule) and a random
+  ``link_key`` from which each invitee's answer-page code is derived (``answer_code``).
 
 Rules and reasons:
 - The form is stored as one blob sealed under the vault's local-wrap key (``SyncStore``),
@@ -26,6 +29,8 @@ Rules and reasons:
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
@@ -45,6 +50,7 @@ FIELDS = ("name", "email", "phone", "city", "org")
 LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "city": "City",
           "org": "Organization"}
 MAX_CHOICES = 16
+YES_CHOICE = "yes"
 MAX_TEXT = 500
 
 
@@ -82,6 +88,8 @@ class Form:
     reply_texts: dict[str, str] = field(default_factory=dict)
     outgoing: list[dict[str, str]] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
+    introduction: str = ""
+    link_key: str = ""
 
     def definition(self) -> dict[str, Any]:
         """The public definition the relay serves to the page (no secret in it)."""
@@ -126,6 +134,7 @@ def create(
     vault: Vault, name: str, *, title: str, intro: str, fields: tuple[str, ...],
     required: tuple[str, ...], consents: list[Choice], frequency: str = "", tag: str = "",
     relay: str = "", sms: bool = False, poll: tuple[str, ...] = (),
+    introduction: str = "", yes_label: str = "",
 ) -> Form:
     """A new form with fresh keys, saved in the vault (``InvalidInput`` if the name is taken)."""
     clean = name.strip()
@@ -148,8 +157,24 @@ def create(
         relay=relay, sms_secret=secrets.token_hex(32) if sms else "",
         poll=[w.upper() for w in poll], tallies={w.upper(): 0 for w in poll},
     )
+    if introduction:
+        form.introduction = introduction
+        form.link_key = secrets.token_hex(32)
+        form.consents = [*form.consents, Choice(YES_CHOICE, yes_label, ())]
     save(vault, form)
     return form
+
+
+def answer_code(form: Form, contact_id: bytes) -> str:
+    """The code in one invitee's link to an introduction form (``#i=CODE``).
+
+    HMAC-SHA256 under the form's ``link_key`` of the contact id, 96 bits, URL-safe: only
+    the vault can make one, only that person's invitation carries it, and it names nobody
+    (the relay never sees it: it travels inside the sealed submission).
+    """
+    mac = hmac.new(bytes.fromhex(form.link_key), b"kith/intro-link/1" + contact_id,
+                   hashlib.sha256).digest()
+    return _b64(mac[:12])
 
 
 def save(vault: Vault, form: Form) -> None:

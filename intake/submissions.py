@@ -5,7 +5,7 @@
 Plaintext shapes (JSON, after ``vault.crypto.intake_seal.open_sealed``)::
 
     {"kind": "web", "fields": {"name": ..., "email": ..., ...}, "consents": ["c1", ...],
-     "at": ISO-8601}
+     "at": ISO-8601, "ref": CODE}   (ref: optional, from the page's ``#i=CODE``)
     {"kind": "sms", "from": E164, "text": ..., "at": ..., "id": ...}
 
 Rules and reasons:
@@ -28,6 +28,7 @@ from vault.errors import IntegrityError
 
 MAX_FIELD = 200
 MAX_SMS = 2000
+MAX_REF = 64
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class WebSignup:
     fields: dict[str, str]
     consents: tuple[str, ...]
     at: str
+    ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,4 +83,5 @@ def open_item(form: Form, data: bytes) -> WebSignup | SmsMessage:
     if set(chosen) - known:
         raise BadSubmission
     values = {k: _text(v, MAX_FIELD) for k, v in fields.items()}
-    return WebSignup({k: v for k, v in values.items() if v}, chosen, _text(body.get("at"), 40))
+    return WebSignup({k: v for k, v in values.items() if v}, chosen, _text(body.get("at"), 40),
+                     _text(body.get("ref", ""), MAX_REF))

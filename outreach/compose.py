@@ -17,6 +17,7 @@ Rules and reasons:
 from __future__ import annotations
 
 import html as html_lib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ CHANNELS = ("email", "sms")
 KIND_ALIASES = {"campaign": "campaign-alerts"}
 SMS_FOOTER = "Reply STOP to opt out."
 EMAIL_FOOTER = "To stop these emails, reply STOP"
+ANSWER_PAGE = "Or answer on this page:"
 
 
 def check_kind(text: str) -> str:
@@ -100,8 +102,10 @@ class Rendered:
 class Renderer:
     """Templates compiled once, rendered per recipient."""
 
-    def __init__(self, vault: Vault, message: Message, unsubscribe: str = "") -> None:
+    def __init__(self, vault: Vault, message: Message, unsubscribe: str = "",
+                 link: Callable[[Contact], str] | None = None) -> None:
         self.message = message
+        self.link = link
         self.subject: Template = compile_template(message.subject)
         self.body: Template = compile_template(message.body)
         self.html: Template | None = compile_template(message.html) if message.html else None
@@ -126,10 +130,16 @@ class Renderer:
         """The message for ``contact`` at ``address``, footer included."""
         values = merge_values(contact, address, self.base)
         text = self.body.render(values).rstrip("\n")
+        page = self.link(contact) if self.link is not None else ""
+        if page:  # this person's own answer page: the link proves they got the message
+            text += f"\n\n{ANSWER_PAGE} {page}" if self.message.channel == "email" else (
+                f"\n{ANSWER_PAGE} {page}")
         text = f"{text}\n\n{self.footer}\n" if self.message.channel == "email" else (
             f"{text}\n{self.footer}")
         html = ""
         if self.html is not None:
-            html = (self.html.render(values, escape=html_lib.escape)
+            link_html = (f'\n<p>{ANSWER_PAGE} <a href="{html_lib.escape(page)}">'
+                         f"{html_lib.escape(page)}</a></p>") if page else ""
+            html = (self.html.render(values, escape=html_lib.escape) + link_html
                     + f"\n<p>{html_lib.escape(self.footer)}</p>\n")
         return Rendered(self.subject.render(values, one_line=True), text, html)

@@ -103,8 +103,10 @@ class Sender:
                  per_minute: int, unsubscribe: str = "",
                  now: Callable[[], float] = time.time,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 link: Callable[[Contact], str] | None = None) -> None:
         self.vault = vault
+        self.link = link  # a per-recipient answer page (an introduction's intake form)
         self.outbox = Outbox.of(vault)
         self.message_id = message_id
         self.message = self.outbox.get(message_id)
@@ -181,7 +183,7 @@ class Sender:
         rank = self.vault.activity_index().rank()
         todo.sort(key=lambda d: (rank.get(d.contact.hex(), len(rank)), d.contact))
         contacts = load_contacts(self.vault, [ids.full(d.contact) for d in todo])
-        renderer = Renderer(self.vault, self.message, self.unsubscribe)
+        renderer = Renderer(self.vault, self.message, self.unsubscribe, link=self.link)
         try:
             for done, item in enumerate(todo, 1):
                 self._deliver(item, contacts, renderer, outcome)

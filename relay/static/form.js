@@ -84,6 +84,9 @@
       }
       const chosen = def.consents.filter((c) => $("c-" + c.id).checked).map((c) => c.id);
       const submission = { kind: "web", fields: values, consents: chosen, at: new Date().toISOString() };
+      // an invitee's own link (#i=CODE): sealed with the answers, never sent to the relay in clear
+      const ref = /^#i=([A-Za-z0-9_-]{1,64})$/.exec(location.hash);
+      if (ref) submission.ref = ref[1];
       $("send").disabled = true;
       try {
         const sealed = await seal(publicRaw, formIdBytes, te.encode(JSON.stringify(submission)));

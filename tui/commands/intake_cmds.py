@@ -2,7 +2,7 @@
 
     kith intake create NAME [--title T] [--field name --field email ...] [--required name]
                       [--consent RULES=LABEL ...] [--max-frequency weekly] [--tag TAG]
-                      [--relay relay:URL] [--sms] [--poll WORD ...]
+                      [--relay relay:URL] [--sms] [--poll WORD ...] [--introduction ROUND]
     kith intake pull NAME [--json]          sign-ups waiting on the relay -> contacts
     kith intake kiosk NAME [--listen H:P]   the same form on this machine, straight into the vault
     kith intake list [--json] | kith intake show NAME [--json] | kith intake publish NAME
@@ -25,6 +25,7 @@ from intake import replies as auto_replies
 from intake.apply import Outcome
 from intake.forms import Form
 from intake.pull import pull as pull_items
+from outreach.introduce import Introductions, describe_share
 from sync.transports.relay import RelayClient, parse_address
 from tui.commands.intake_glue import after_pull, flush_replies
 from tui.context import KithContext, pass_kith
@@ -33,7 +34,7 @@ from tui.safe_text import safe
 from vault.errors import InvalidInput
 
 FORM_FIELDS = click.Choice(list(forms.FIELDS))
-INTERNAL = ("contacts", "poll_answers", "intro_yes")  # not in the --json counts
+INTERNAL = ("contacts", "poll_answers", "intro_yes")  # not counts: kept out of the line
 
 
 def _publish(form: Form) -> None:
@@ -76,21 +77,35 @@ def intake_group() -> None:
 @click.option("--relay", "relay", default=None, help="relay:URL that serves the form.")
 @click.option("--sms", is_flag=True, help="Also accept SMS (prints the webhook URL).")
 @click.option("--poll", "poll", multiple=True, help="A poll answer word for SMS (repeat).")
+@click.option("--introduction", "round_id", default=None, metavar="ROUND",
+              help="Make it the answer page of an introduction round: a YES ticked there is "
+                   "recorded on the round (each invitee's link carries their code).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_kith
 def create(kith: KithContext, name: str, title: str, intro: str, fields: tuple[str, ...],
            required: tuple[str, ...], consents: tuple[str, ...], max_frequency: str, tag: str,
-           relay: str | None, sms: bool, poll: tuple[str, ...], as_json: bool) -> None:
+           relay: str | None, sms: bool, poll: tuple[str, ...], round_id: str | None,
+           as_json: bool) -> None:
     """Make a sign-up form (and publish it to a relay)."""
     base = parse_address(relay) if relay else ""
     if sms and not base:
         raise InvalidInput("(--sms needs --relay: the relay receives the SMS webhook)")
+    if round_id is not None and not base:
+        raise InvalidInput("(--introduction needs --relay: invitees answer on the relay)")
     vault = kith.unlock()
+    introduction, yes_label = "", ""
+    if round_id is not None:
+        intros = Introductions(vault)
+        found = intros.get(intros.resolve(round_id))
+        introduction = found.id
+        yes_label = (f"Yes: share my {describe_share(found.share)} with the supporters near "
+                     "me who also say yes")
     form = forms.create(
         vault, name, title=title, intro=intro, fields=fields or ("name", "email", "phone"),
         required=required or ("name",),
         consents=[forms.parse_choice(i, c) for i, c in enumerate(consents)],
         frequency=max_frequency, tag=tag, relay=base, sms=sms, poll=poll,
+        introduction=introduction, yes_label=yes_label,
     )
     if base:
         _publish(form)
@@ -115,6 +130,10 @@ def _print(outcome: Outcome, as_json: bool) -> None:
     click.echo(f"added {outcome.added}, merged {outcome.merged}, refused {outcome.refused}; "
                f"SMS: joined {outcome.joined}, stopped {outcome.stopped}, "
                f"answers {sum(outcome.answers.values())}, other {outcome.other}", err=True)
+    if outcome.intro_accepted or outcome.intro_unconfirmed:
+        click.echo(f"introduction: yes {outcome.intro_accepted}, unconfirmed yes "
+                   f"{outcome.intro_unconfirmed} (not from an invitee's own link: confirm "
+                   "with the person, then `kith introduce record`)", err=True)
 
 
 @intake_group.command(name="publish")

@@ -22,6 +22,7 @@ from outreach.introduce import Introductions, check_share
 from outreach.introduce_send import Connector
 from outreach.outbox import Outbox
 from outreach.sender import Sender
+from tui.commands.intake_glue import answer_link
 from tui.commands.outreach import _read_text, _transport
 from tui.context import KithContext, pass_kith
 from tui.output import emit_json, short_id, table, when
@@ -76,8 +77,8 @@ def send(kith: KithContext, round_id: str, retry_uncertain: bool) -> None:
     found = intros.get(intros.resolve(round_id))
     message = bytes.fromhex(found.message)
     transport, rate, unsubscribe = _transport(vault, Outbox.of(vault).get(message).channel)
-    outcome = Sender(vault, message, transport, per_minute=rate,
-                     unsubscribe=unsubscribe).run(retry_uncertain=retry_uncertain)
+    outcome = Sender(vault, message, transport, per_minute=rate, unsubscribe=unsubscribe,
+                     link=answer_link(vault, found.id)).run(retry_uncertain=retry_uncertain)
     click.echo(f"sent {outcome.sent}, failed {outcome.failed}, skipped {outcome.skipped}, "
                f"uncertain {outcome.uncertain}, deferred {outcome.deferred}")
 
