@@ -153,3 +153,19 @@ def _one_line(stderr: str) -> bool:
     head = "kith: " + RelayUnreachable().message.rstrip(".")
     lines = [line for line in stderr.splitlines() if line.strip()]
     return len(lines) == 1 and lines[0].startswith(head)
+
+
+def test_a_relay_set_for_one_segment_carries_only_that_segment(
+    tmp_path: Path, passphrase_file: Path, sqlite_relay: RelayProcess
+) -> None:
+    alice, bob = pair(tmp_path, passphrase_file)
+    ok(alice.kith("segment", "create", "Drivers"))
+    did = ok(alice.kith("add", "--name", "Qmkcfgdriver7")).stdout.strip()
+    ok(alice.kith("segment", "add", "Drivers", did))
+    ok(alice.kith("segment", "share", "Drivers", "bob"))
+    ok(alice.kith("sync", "relay", "set", "--segment", "Drivers", sqlite_relay.target))
+    ok(bob.kith("sync", "relay", "set", "--peer", "alice", sqlite_relay.target))
+    pushed = ok(alice.kith("sync")).stderr
+    assert "wrote 2 file(s)" in pushed  # Drivers' bundle and its welcome; not Tenants
+    ok(bob.kith("sync"))
+    assert [str(c["name"]) for c in bob.contacts()] == ["Qmkcfgdriver7"]
