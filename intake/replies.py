@@ -16,8 +16,9 @@ Rules and reasons:
 - STOP wins over everything: a STOP drops every reply still queued for that number, queues
   the STOP confirmation (once while the number stays stopped), and nothing else is sent to it
   until it texts JOIN again. At send time a reply other than the confirmation is also dropped
-  if any contact holding that number denies SMS or is do-not-contact (a STOP that came
-  another way, ``kith outreach replies``).
+  if the number texted STOP to any other form (a JOIN reply only looks at its own form: the
+  JOIN is the new opt-in), or if any contact holding that number denies SMS or is
+  do-not-contact (a STOP that came another way, ``kith outreach replies``).
 - The queue keeps the last ``MAX_KEPT`` entries; texts are the organizer's, numbers are the
   senders' (both stay sealed in the form's blob, never in a file or a log).
 """
@@ -137,7 +138,9 @@ def pending(vault: Vault) -> int:
 def send_replies(vault: Vault, texter: Texter) -> ReplyOutcome:
     """Send every queued reply of every form, in order (module rules)."""
     out = ReplyOutcome()
-    for form in all_forms(vault):
+    every = all_forms(vault)
+    stopped = {n for f in every for n in f.stopped}  # a STOP to any form holds for all
+    for form in every:
         for item in form.outgoing:
             if item["state"] == "sending":  # interrupted mid-send last time
                 known = texter.check(item["id"])
@@ -147,8 +150,8 @@ def send_replies(vault: Vault, texter: Texter) -> ReplyOutcome:
                 out.uncertain += known is None
             if item["state"] != "queued":
                 continue
-            if item["kind"] != "stop" and (item["to"] in form.stopped
-                                           or _denies_sms(vault, item["to"])):
+            blocked = item["to"] in (form.stopped if item["kind"] == "join" else stopped)
+            if item["kind"] != "stop" and (blocked or _denies_sms(vault, item["to"])):
                 _settle(vault, form, item, "dropped")
                 out.dropped += 1
                 continue

@@ -77,3 +77,14 @@ def test_stop_drops_what_was_queued_and_is_confirmed_once(vault: Vault) -> None:
     assert [t[:2] for t in texter.sent] == [(NUMBER, "Unsubscribed")]
     assert (outcome.sent, outcome.dropped) == (1, 0)  # the poll reply was dropped at STOP
     assert [i["state"] for i in find(vault, "Vote").outgoing] == ["dropped", "sent"]
+
+
+def test_a_stop_to_one_form_holds_for_the_replies_of_another(vault: Vault) -> None:
+    _queued(vault)  # a poll reply queued on "Vote"
+    other = create(vault, "Fair", title="", intro="", fields=("phone",), required=(),
+                   consents=[])
+    assert not on_keyword(other, "stop", NUMBER)  # no STOP text: nothing queued, but recorded
+    save(vault, other)
+    texter = Texter()
+    outcome = send_replies(vault, texter)
+    assert texter.sent == [] and outcome.dropped == 1
