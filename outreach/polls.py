@@ -4,8 +4,8 @@
 
 A poll answer arrives as an SMS through an intake form's webhook (``intake/apply.py``: A/B/C or
 words the organizer defined with ``--poll``). It is attributed to the latest SMS delivery that
-was *sent* to that number at or before the answer's time, and stored on that delivery (sealed,
-field ``poll``); ``outreach/report.py`` counts the words per message.
+was *sent* to that number before the answer's time (give or take ``SKEW``), and stored on
+that delivery (sealed, field ``poll``); ``outreach/report.py`` counts the words per message.
 
 Rules and reasons:
 - Matched by number, as SMS replies are (``replies.py``: SMS has no threads). Numbers are
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from vault import Vault
 
 MAX_WORD = 32
+SKEW = 600
+"""Seconds an answer may seem to predate the SMS it answers: its time is the phone's clock
+(the gateway's ``receivedAt``), the sending time is this machine's."""
 
 
 def _norm(number: str) -> str:
@@ -45,7 +48,7 @@ def record_answers(vault: Vault, answers: Iterable[tuple[str, str, int]]) -> int
             by_number.setdefault(_norm(item.address), []).append(item)
     matched = 0
     for sender, word, at in answers:
-        sent = [d for d in by_number.get(_norm(sender), []) if (d.sent_at or 0) <= at]
+        sent = [d for d in by_number.get(_norm(sender), []) if (d.sent_at or 0) <= at + SKEW]
         if not sent or not _norm(sender):
             continue
         latest = max(sent, key=lambda d: d.sent_at or 0)

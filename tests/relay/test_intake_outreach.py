@@ -45,11 +45,10 @@ class Phone:
         self.hook = hook
         self.sent = 0
 
-    def __call__(self, sender: str, text: str) -> None:
+    def __call__(self, sender: str, text: str, at: str = "2099-01-01T10:00:00+00:00") -> None:
         self.sent += 1
         body = {"event": "sms:received", "id": f"evt-{self.sent}",
-                "payload": {"message": text, "phoneNumber": sender,
-                            "receivedAt": "2099-01-01T10:00:00+00:00"}}
+                "payload": {"message": text, "phoneNumber": sender, "receivedAt": at}}
         assert httpx.post(self.hook, json=body).status_code == 200
 
 
@@ -70,8 +69,9 @@ def test_poll_answers_by_sms_are_counted_in_the_outreach_report(
     phone(GUS, "A")
     phone(GUS, "b please")  # changed their mind: counted once, for B
     phone(STRANGER, "A")  # answered without having been sent the message
+    phone(ANA, "B", at="2001-01-01T10:00:00")  # dated before the message: answers another
     pulled = json.loads(ok(kith("intake", "pull", "Vote", "--json")).stdout)
-    assert pulled["answers"] == {"A": 3, "B": 1}
+    assert pulled["answers"] == {"A": 3, "B": 2}
     after = json.loads(ok(kith("outreach", "report", message, "--json")).stdout)
     assert after["poll"] == {"A": 1, "B": 1}
     before.pop("poll")
@@ -79,7 +79,7 @@ def test_poll_answers_by_sms_are_counted_in_the_outreach_report(
     shown = ok(kith("outreach", "report", message)).stdout
     assert "  poll          A 1, B 1" in shown.splitlines()
     assert json.loads(ok(kith("intake", "show", "Vote", "--json")).stdout)["poll"] == {
-        "A": 3, "B": 1, "PIZZA": 0}
+        "A": 3, "B": 2, "PIZZA": 0}
     # a pull with nothing new changes nothing
     ok(kith("intake", "pull", "Vote"))
     assert json.loads(ok(kith("outreach", "report", message, "--json")).stdout) == after
