@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sync.bundle import MAX_BUNDLE_BYTES
 from sync.errors import RelayUnreachable
 from sync.replica import Replica
 from tests.conftest import PASSPHRASE, run_kith_process
@@ -119,6 +120,33 @@ def test_a_relay_restart_mid_sync_and_a_relay_down(
     assert "wrote 3 file(s)" in rest, rest
     ok(bob.kith("sync"))
     assert sorted(str(c["name"]) for c in bob.contacts()) == sorted([CONTACT, "Qmkcfgdriver4"])
+
+    # the relay dies while bob is reading: nothing half-applied, the next sync takes it all
+    cid = str(next(c for c in alice.contacts() if c["name"] == CONTACT)["id"])[:12]
+    ok(alice.kith("edit", cid, "--org", ORG))
+    ok(alice.kith("sync"))
+    ok(alice.kith("edit", cid, "--role", ROLE))
+    ok(alice.kith("sync"))
+
+    class KillingOnRead(sync_relays.RelayClient):
+        """The relay is SIGKILLed as the first item is read."""
+
+        def get(self, mailbox: bytes, token: bytes, seq: int,
+                limit: int = MAX_BUNDLE_BYTES) -> bytes | None:
+            sqlite_relay.kill()
+            return super().get(mailbox, token, seq, limit)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sync_relays, "RelayClient", KillingOnRead)
+        cut = bob.kith("sync")
+    assert cut.exit_code == 1 and _one_line(cut.stderr)
+    tenants = next(c for c in bob.contacts() if c["name"] == CONTACT)
+    seen = _show_one(bob, tenants)
+    assert (seen["org"], seen["role"]) in {("", ""), (ORG, ""), (ORG, ROLE)}  # whole bundles
+    sqlite_relay.start()
+    ok(bob.kith("sync"))
+    seen = _show_one(bob, tenants)
+    assert (seen["org"], seen["role"]) == (ORG, ROLE)
 
     # the relay is down: one line, exit 1, nothing half-applied
     cid = str(alice.contacts()[0]["id"])[:12]
