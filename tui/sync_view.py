@@ -28,7 +28,16 @@ from tui.sync_work import SYNC_LOCK
 from vault.api import Vault
 from vault.domain.sync_state import SyncStore
 
-__all__ = ["MemberRow", "PeerRow", "SegmentRow", "my_code", "peer_rows", "shares", "sync_status"]
+__all__ = [
+    "MemberRow",
+    "PeerRow",
+    "SegmentRow",
+    "my_code",
+    "peer_rows",
+    "shares",
+    "shares_anything",
+    "sync_status",
+]
 
 
 @dataclass(frozen=True)
@@ -132,9 +141,14 @@ def my_code(vault: Vault) -> tuple[str, str]:
     )
 
 
+def shares_anything(vault: Vault) -> bool:
+    """Whether any segment has sync state (one small query; no op is read)."""
+    return bool(SyncStore(vault.live_store, vault.keyring).blob_names(SEGMENT_PREFIX))
+
+
 def shares(vault: Vault) -> dict[bytes, list[tuple[str, str]]]:
     """Segment id -> (member name, role) of each other member; empty if nothing is shared."""
-    if not SyncStore(vault.live_store, vault.keyring).blob_names(SEGMENT_PREFIX):
+    if not shares_anything(vault):
         return {}
     replica = Replica(vault)
     out: dict[bytes, list[tuple[str, str]]] = {}

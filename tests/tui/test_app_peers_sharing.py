@@ -132,7 +132,7 @@ def test_share_is_refused_for_an_unverified_peer_then_made(
         assert isinstance(panel, SegmentsScreen)
         await until(pilot, lambda: panel.shared is not None and bool(panel.segments))
         seen["before"] = screen_text(app)
-        dialog = await share(pilot, app, panel)
+        await share(pilot, app, panel)
         await until(pilot, lambda: said(app, "#error") == UnverifiedPeer().message)
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is panel)

@@ -176,3 +176,28 @@ def test_waiting_for_a_peer_is_stopped_by_close(tmp_path: Path, passphrase_file:
     assert isinstance(address, tuple)
     with pytest.raises(OSError):  # nobody listens any more
         socket.create_connection(("127.0.0.1", address[1]), timeout=5).close()
+
+
+def test_the_palette_opens_sync_sync_now_and_peers(tmp_path: Path, passphrase_file: Path) -> None:
+    alice, _bob = pair(tmp_path, passphrase_file)
+    opened: list[str] = []
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app, PASSPHRASE)
+        main = app.screen
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert not any("not available" in c.help for c in commands.values() if "ync" in c.title)
+        for title, shown in (("Sync", "SyncScreen"), ("Sync now", "SyncNowDialog"),
+                             ("Peers", "PeersScreen")):  # fmt: skip
+            commands[title].callback()
+            await until(pilot, lambda shown=shown: type(app.screen).__name__ == shown)
+            opened.append(shown)
+            while app.screen is not main:
+                await pilot.press("escape")
+                await pilot.pause()
+        await pilot.press("slash", "y")  # typed in the filter box: a letter, not the sync key
+        await pilot.pause()
+        assert app.screen is main
+
+    drive(app_for(alice.vault_dir), script)
+    assert opened == ["SyncScreen", "SyncNowDialog", "PeersScreen"]

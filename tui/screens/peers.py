@@ -164,7 +164,7 @@ class PeersScreen(KithScreen[None]):
         if row is None:
             return
         head = Text(safe(row.name, max_len=40), style="bold", end="")
-        head.append(f"  {row.state}\nSafety number (both of you read the same digits):\n")
+        head.append(f"  {row.state}\nSafety number (compare every digit):\n")
         head.append(grouped(row.safety))
         self.query_one("#number", Static).update(head)
         self.query_one("#qr", Static).update(qr_text(digits(row.safety)))

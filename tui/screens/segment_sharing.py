@@ -30,7 +30,7 @@ from sync.bodies import Role
 from sync.replica import Replica
 from tui.safe_text import safe
 from tui.screens.base import KithModal
-from tui.sync_view import PeerRow, peer_rows, shares
+from tui.sync_view import PeerRow, peer_rows, shares, shares_anything
 from tui.sync_work import SYNC_LOCK
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
@@ -70,9 +70,21 @@ class Sharing:
         def reload(self, keep: bytes | None = None) -> None: ...
         def say(self, message: str, *, error: bool = False) -> None: ...
 
-    @work(thread=True, exclusive=True, group="segment-shares")
     def load_shares(self) -> None:
-        """Worker thread: read with whom each segment is shared, then list them again."""
+        """Read with whom each segment is shared (in a worker thread if anything is), then
+        list the segments again."""
+        try:
+            anything = shares_anything(self.vault)
+        except KithError as error:
+            self.say(error.message, error=True)
+            return
+        if anything:
+            self._load_shares()
+        else:
+            self._shares_loaded({})
+
+    @work(thread=True, exclusive=True, group="segment-shares")
+    def _load_shares(self) -> None:
         try:
             found = shares(self.vault)
         except KithError as error:

@@ -84,8 +84,8 @@ class SegmentsScreen(Sharing, KithScreen[str | None]):
         yield Static(Text(f"Segments   ({who} chosen: marked with space, or highlighted)"),
                      id="heading")  # fmt: skip
         yield Static(
-            Text("Enter: show its contacts  a/r: add/remove the chosen  n new  e rename  "
-                 "d del  s/u share/unshare", style="dim"), id="hint")  # fmt: skip
+            Text("Enter show  a/r add/remove the chosen  n new  e rename  d del  "
+                 "s share  u unshare", style="dim"), id="hint")  # fmt: skip
         yield OptionList(id="segments")
         yield Static(Text(""), id="message")
         yield Footer()
