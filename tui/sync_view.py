@@ -95,11 +95,17 @@ def _problems(replica: Replica, row: dict[str, Any]) -> list[str]:
 
 
 def sync_status(vault: Vault) -> list[SegmentRow]:
-    """Per shared segment: role, epoch, members with what they lack; captures first (CLI)."""
-    with SYNC_LOCK:
+    """Per shared segment: role, epoch, members with what they lack; captures first (CLI),
+    unless a sync is running here (it captures, and may hold the lock for minutes)."""
+    if SYNC_LOCK.acquire(blocking=False):
+        try:
+            replica = Replica(vault)
+            runner.capture_all(replica, runner.now_ms())
+            replica.save()
+        finally:
+            SYNC_LOCK.release()
+    else:
         replica = Replica(vault)
-        runner.capture_all(replica, runner.now_ms())
-        replica.save()
     rows = []
     for seg in report.status(replica):
         members = [MemberRow(m["name"], m["role"], m["state"], m["pending"], m["last_heard"])

@@ -28,7 +28,7 @@ import errno
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from sync.capture import capture_after_write
 from sync.replica import Replica
 from sync.transports.relay import RelayClient, is_relay, parse_address
 from sync.welcomes import Received
+from tui.errors import SyncRunning
 from tui.safe_text import safe
 from vault.api import Vault
 from vault.errors import DiskFull, InvalidInput, KithError
@@ -51,6 +52,7 @@ __all__ = [
     "sync_connect",
     "sync_serve",
     "sync_target",
+    "sync_turn",
     "taken_lines",
 ]
 
@@ -70,6 +72,18 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
     ok: bool = True
     changed: bool = False
+
+
+@contextlib.contextmanager
+def sync_turn() -> Iterator[None]:
+    """Hold ``SYNC_LOCK`` for a short change (share, unshare, verify, add a peer), or raise
+    ``SyncRunning`` at once: a wait for a peer may hold it for minutes."""
+    if not SYNC_LOCK.acquire(blocking=False):
+        raise SyncRunning
+    try:
+        yield
+    finally:
+        SYNC_LOCK.release()
 
 
 def capture_unless_syncing(vault: Vault) -> str:

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tests.tui.app_helpers import app_for, drive, unlock, until
-from tests.tui.sync_helpers import PASSPHRASE, ops, pair
+from tests.tui.sync_helpers import PASSPHRASE, ok, ops, pair
 from tui.app import KithApp
 from tui.screens.segments import SegmentsScreen
 from tui.widgets import ContactList
@@ -68,3 +68,43 @@ def _held(app: KithApp) -> int:
     assert app.vault is not None
     found = app.vault.segments.find("Tenants").id
     return SyncStore(app.vault.live_store, app.vault.keyring).log_count(found)
+
+
+def test_a_change_made_while_a_sync_runs_is_captured_by_the_next_sync(
+    tmp_path: Path, passphrase_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas saved at once could lose ops: while a sync holds the lock, the panel
+    leaves the capture to the next sync, says so, and the next sync does capture it."""
+    from tui.sync_work import SYNC_LOCK
+
+    monkeypatch.setenv("KITH_ALLOW_WEAK_KDF", "1")
+    alice, _bob = pair(tmp_path, passphrase_file)
+    with Vault.open(alice.vault_dir, PASSPHRASE) as opened:
+        opened.contacts.add(ContactDraft(name=NEWCOMER))
+    before = ops(alice.vault_dir)
+    seen: list[str] = []
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app, PASSPHRASE)
+        contacts = app.screen.query_one(ContactList)
+        contacts.move_cursor([r.name for r in contacts.rows].index(NEWCOMER))
+        await pilot.press("g")
+        await until(pilot, lambda: isinstance(app.screen, SegmentsScreen))
+        panel = app.screen
+        assert isinstance(panel, SegmentsScreen)
+        await until(pilot, lambda: panel.shared is not None)
+        panel.query_one("#segments").highlighted = [s.name for s in panel.segments].index(
+            "Tenants"
+        )
+        with SYNC_LOCK:  # as a sync running in a worker thread holds it
+            await pilot.press("a")
+            await until(pilot, lambda: "added to Tenants" in said(app))
+        seen.append(said(app))
+        seen.append(str(_held(app)))
+
+    drive(app_for(alice.vault_dir), script)
+    assert seen[0] == ("1 contact(s) added to Tenants (not yet queued for sync: a sync is "
+                       "running; the next sync queues it)")  # fmt: skip
+    assert seen[1] == str(before)
+    ok(alice.kith("sync", "status"))  # the next sync command captures it
+    assert ops(alice.vault_dir) == before + 1

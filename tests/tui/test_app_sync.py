@@ -18,6 +18,7 @@ from textual.widgets import Input, Select, Static
 
 from sync import session
 from sync.replica import Replica
+from tests.relay.conftest import Backend, RelayProcess
 from tests.sync.pair import CONTACT
 from tests.tui.app_helpers import app_for, drive, screen_text, unlock, until
 from tests.tui.sync_helpers import PASSPHRASE, pair
@@ -105,6 +106,38 @@ def test_two_vaults_sync_through_a_folder_from_the_tui(
 
     drive(app_for(bob.vault_dir), bob_pulls)
     assert "refused 0" in seen["bob"] and "took 0" not in seen["bob"]
+    with Vault.open(bob.vault_dir, PASSPHRASE) as opened:
+        assert CONTACT in [c.name for c in opened.contacts.all()]
+
+
+@pytest.mark.slow  # a real relay process
+def test_two_vaults_sync_through_a_relay_from_the_tui(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    """`kith sync pull|push relay:URL` from the sync dialog, against `kith relay serve`."""
+    alice, bob = pair(tmp_path, passphrase_file)
+    data = tmp_path / "relay-data"
+    data.mkdir()
+    relay = RelayProcess(Backend("sqlite", data)).start()
+    results: list[str] = []
+
+    def run(org_dir: Path) -> None:
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app, PASSPHRASE)
+            await open_sync(pilot, app)
+            dialog = await sync_now(pilot, app, "folder", relay.target)
+            await until(pilot, lambda: dialog.result is not None)
+            results.append(text_of(app, "#result"))
+
+        drive(app_for(org_dir), script)
+
+    try:
+        run(alice.vault_dir)
+        run(bob.vault_dir)
+    finally:
+        relay.stop()
+    assert results[0].endswith("wrote 2 file(s)")  # the bundle and bob's welcome
+    assert "refused 0" in results[1] and "took 0" not in results[1]
     with Vault.open(bob.vault_dir, PASSPHRASE) as opened:
         assert CONTACT in [c.name for c in opened.contacts.all()]
 

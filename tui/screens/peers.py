@@ -34,7 +34,7 @@ from tui.safe_text import safe
 from tui.screens.base import KithModal, KithScreen
 from tui.screens.sync_status import heard
 from tui.sync_view import PeerRow, my_code, peer_rows
-from tui.sync_work import SYNC_LOCK
+from tui.sync_work import sync_turn
 from tui.widgets.columns import fit_cell
 from tui.widgets.qr import qr_text
 from vault.api import Vault
@@ -210,7 +210,7 @@ class PeersScreen(KithScreen[None]):
     @work(thread=True, group="peer-verify")
     def _verify(self, row: PeerRow) -> None:
         try:
-            with SYNC_LOCK:
+            with sync_turn():
                 runner.verify_peer(Replica(self.vault), row.name, row.safety)
         except KithError as error:
             self.app.call_from_thread(self.say, error.message, error=True)
@@ -329,7 +329,7 @@ class AddPeerDialog(KithModal[str | None]):
             invitation = parse_invitation(event.value)
             if not label or len(label) > 64 or any(not c.isprintable() for c in label):
                 raise InvalidInput("(a peer name is 1 to 64 printable characters)")
-            with SYNC_LOCK:
+            with sync_turn():
                 replica = Replica(self.vault)
                 if invitation.signing_public == replica.me.signing_public:
                     raise InvalidInput("(that is this device's own code)")

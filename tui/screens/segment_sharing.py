@@ -31,7 +31,7 @@ from sync.replica import Replica
 from tui.safe_text import safe
 from tui.screens.base import KithModal
 from tui.sync_view import PeerRow, peer_rows, shares, shares_anything
-from tui.sync_work import SYNC_LOCK
+from tui.sync_work import sync_turn
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
 from vault.domain.segments import Segment
@@ -254,7 +254,7 @@ class ShareDialog(SharingDialog):
     @work(thread=True, group="share")
     def _share(self, peer: str, role: str) -> None:
         try:
-            with SYNC_LOCK:
+            with sync_turn():
                 runner.share(Replica(self.vault), self.segment.name, peer, Role(role),
                              runner.now_ms())  # fmt: skip
         except KithError as error:
@@ -291,7 +291,7 @@ class UnshareDialog(SharingDialog):
     @work(thread=True, group="unshare")
     def _unshare(self, peer: str) -> None:
         try:
-            with SYNC_LOCK:
+            with sync_turn():
                 runner.unshare(Replica(self.vault), self.segment.name, peer, runner.now_ms())
         except KithError as error:
             self.app.call_from_thread(self.fail, error.message)
