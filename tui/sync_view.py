@@ -24,6 +24,7 @@ from typing import Any
 from sync import report, runner
 from sync.replica import SEGMENT_PREFIX, Replica
 from sync.safety import device_number, invitation_code, safety_number
+from tui.output import when
 from tui.sync_work import SYNC_LOCK
 from vault.api import Vault
 from vault.domain.sync_state import SyncStore
@@ -32,6 +33,7 @@ __all__ = [
     "MemberRow",
     "PeerRow",
     "SegmentRow",
+    "heard",
     "my_code",
     "peer_rows",
     "shares",
@@ -74,6 +76,11 @@ class PeerRow:
     safety: str
     last_heard: int | None
     segments: list[str]
+
+
+def heard(epoch: int | None) -> str:
+    """When a member was last heard, for people."""
+    return "never" if epoch is None else when(epoch)
 
 
 def _problems(replica: Replica, row: dict[str, Any]) -> list[str]:

@@ -32,8 +32,7 @@ from sync.replica import Replica
 from sync.safety import parse_invitation
 from tui.safe_text import safe
 from tui.screens.base import KithModal, KithScreen
-from tui.screens.sync_status import heard
-from tui.sync_view import PeerRow, my_code, peer_rows
+from tui.sync_view import PeerRow, heard, my_code, peer_rows
 from tui.sync_work import sync_turn
 from tui.widgets.columns import fit_cell
 from tui.widgets.qr import qr_text

@@ -14,7 +14,7 @@ Rules and reasons:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -30,7 +30,7 @@ from tui.sync_work import MODES, Outcome, ServeStop, sync_connect, sync_serve, s
 from vault.api import Vault
 from vault.errors import KithError
 
-__all__ = ["SyncNowDialog"]
+__all__ = ["SyncNowDialog", "reload_contacts"]
 
 WAYS = (
     ("A folder (USB stick, Syncthing) or relay:URL", "folder"),
@@ -42,6 +42,16 @@ PLACEHOLDERS = {
     "connect": "The peer's address, HOST:PORT (they see it when they wait)",
     "serve": "Listen on HOST:PORT (port 0 picks one; 0.0.0.0 for other machines)",
 }
+
+
+def reload_contacts(app: Any) -> None:
+    """After a sync that changed records: read the contact list again when it is shown (a sync
+    in this process does not move the change marker the main screen watches)."""
+    from tui.screens.main import MainScreen
+
+    for screen in app.screen_stack:
+        if isinstance(screen, MainScreen):
+            screen.changed_elsewhere()
 
 
 class SyncNowDialog(KithModal[tuple[list[str], bool] | None]):
@@ -157,8 +167,6 @@ class SyncNowDialog(KithModal[tuple[list[str], bool] | None]):
                 return  # locked meanwhile: the vault was closed under the run
             raise
         if outcome.changed:
-            from tui.screens.sync_status import reload_contacts
-
             self.app.call_from_thread(reload_contacts, self.app)
         self.post_message(self.Finished(outcome))
 

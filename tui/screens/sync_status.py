@@ -28,33 +28,18 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from tui.output import when
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
-from tui.sync_view import SegmentRow, sync_status
+from tui.sync_view import SegmentRow, heard, sync_status
 from vault.api import Vault
 from vault.errors import KithError
 
-__all__ = ["SyncScreen", "commands", "reload_contacts"]
+__all__ = ["SyncScreen", "commands"]
 
 NOTHING_SHARED = (
     "Nothing is shared yet. Add a peer (p, then a), compare safety numbers (v), then share a "
     "segment with them from the Segments panel (g, then s)."
 )
-
-
-def reload_contacts(app: Any) -> None:
-    """After a sync that changed records: read the contact list again when it is shown."""
-    from tui.screens.main import MainScreen
-
-    for screen in app.screen_stack:
-        if isinstance(screen, MainScreen):
-            screen.changed_elsewhere()
-
-
-def heard(epoch: int | None) -> str:
-    """When a member was last heard, for people."""
-    return "never" if epoch is None else when(epoch)
 
 
 def status_view(rows: list[SegmentRow]) -> Group:
