@@ -83,6 +83,15 @@ def heard(epoch: int | None) -> str:
     return "never" if epoch is None else when(epoch)
 
 
+def _member(replica: Replica, member: dict[str, Any]) -> dict[str, Any]:
+    """A member whose label now shows other keys is that label's old key: halted (the report
+    knows it only as an unknown key)."""
+    label = replica.status.halted_keys.get(member["key"])
+    if label is None or member["state"] != "unknown":
+        return member
+    return {**member, "name": f"{label} (old key)", "state": "halted", "label": label}
+
+
 def _problems(replica: Replica, row: dict[str, Any]) -> list[str]:
     found: list[str] = []
     removed = replica.status.removed.get(row["id"])
@@ -90,8 +99,8 @@ def _problems(replica: Replica, row: dict[str, Any]) -> list[str]:
         found.append(f"you were removed by {removed}: nothing is sent or taken for it")
     for member in row["members"]:
         if member["state"] == "halted":
-            found.append(f"{member['name']}'s key changed: sync is halted until you verify them "
-                         "again (Peers, v)")  # fmt: skip
+            found.append(f"{member.get('label', member['name'])}'s key changed: sync is halted "
+                         "until you verify them again (Peers, v)")  # fmt: skip
         elif member["state"] == "unverified":
             found.append(f"{member['name']} is not verified: compare safety numbers (Peers, v)")
         elif member["state"] == "unknown":
@@ -115,6 +124,7 @@ def sync_status(vault: Vault) -> list[SegmentRow]:
         replica = Replica(vault)
     rows = []
     for seg in report.status(replica):
+        seg["members"] = [_member(replica, m) for m in seg["members"]]
         members = [MemberRow(m["name"], m["role"], m["state"], m["pending"], m["last_heard"])
                    for m in seg["members"]]  # fmt: skip
         rows.append(SegmentRow(seg["segment"], seg["role"], seg["epoch"], seg["ops"], members,
