@@ -59,7 +59,7 @@ async def open_peers(pilot: Pilot[None], app: KithApp) -> PeersScreen:
 
 def test_a_peer_added_and_verified_in_the_tui(tmp_path: Path, passphrase_file: Path) -> None:
     alice, bob = (make_org(tmp_path, n, passphrase_file) for n in ("alice", "bob"))
-    code = bob.code()
+    code, own = bob.code(), alice.code()
     seen: dict[str, str] = {}
 
     async def script(pilot: Pilot[None], app: KithApp) -> None:
@@ -72,6 +72,9 @@ def test_a_peer_added_and_verified_in_the_tui(tmp_path: Path, passphrase_file: P
         app.screen.query_one("#code", Input).focus()
         await pilot.press("enter")  # a mistyped code: the CLI's message, nothing added
         await until(pilot, lambda: said(app, "#error") == BadInvitation().message)
+        app.screen.query_one("#code", Input).value = own
+        await pilot.press("enter")  # this device's own code: refused
+        await until(pilot, lambda: "this device's own code" in said(app, "#error"))
         app.screen.query_one("#code", Input).value = code
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is peers and peers.rows != [])
