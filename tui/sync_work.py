@@ -48,6 +48,7 @@ __all__ = [
     "Outcome",
     "ServeStop",
     "capture_unless_syncing",
+    "closed_under",
     "host_port",
     "sync_connect",
     "sync_serve",
@@ -84,6 +85,12 @@ def sync_turn() -> Iterator[None]:
         yield
     finally:
         SYNC_LOCK.release()
+
+
+def closed_under(app: object, vault: Vault) -> bool:
+    """Whether the app locked (closed `vault`) while work on it ran in a worker thread: the
+    worker's failure is then expected, and nothing is left to report."""
+    return getattr(app, "vault", None) is not vault
 
 
 def capture_unless_syncing(vault: Vault) -> str:

@@ -33,7 +33,7 @@ from sync.safety import Invitation, parse_invitation
 from tui.safe_text import safe
 from tui.screens.base import KithModal, KithScreen
 from tui.sync_view import PeerRow, heard, my_code, peer_rows
-from tui.sync_work import sync_turn
+from tui.sync_work import closed_under, sync_turn
 from tui.widgets.columns import fit_cell
 from tui.widgets.qr import qr_text
 from vault.api import Vault
@@ -214,6 +214,10 @@ class PeersScreen(KithScreen[None]):
         except KithError as error:
             self.app.call_from_thread(self.say, error.message, error=True)
             return
+        except Exception:
+            if closed_under(self.app, self.vault):
+                return  # locked meanwhile: the vault was closed under the work
+            raise
         self.keep = row.name
         self.app.call_from_thread(self.say, f"{safe(row.name)} is verified")
         self.app.call_from_thread(self.reload)
@@ -349,6 +353,10 @@ class AddPeerDialog(KithModal[str | None]):
         except KithError as error:
             self.app.call_from_thread(self.fail, error.message)
             return
+        except Exception:
+            if closed_under(self.app, self.vault):
+                return  # locked meanwhile: the vault was closed under the work
+            raise
         self.app.call_from_thread(self.dismiss, label)
 
     def fail(self, message: str) -> None:

@@ -31,7 +31,7 @@ from sync.replica import Replica
 from tui.safe_text import safe
 from tui.screens.base import KithModal
 from tui.sync_view import PeerRow, peer_rows, shares, shares_anything
-from tui.sync_work import sync_turn
+from tui.sync_work import closed_under, sync_turn
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
 from vault.domain.segments import Segment
@@ -231,6 +231,10 @@ class ShareDialog(SharingDialog):
         except KithError as error:
             self.app.call_from_thread(self.fail, error.message)
             return
+        except Exception:
+            if closed_under(self.app, self.vault):
+                return  # locked meanwhile: the vault was closed under the work
+            raise
         self.app.call_from_thread(self._listed, rows)
 
     def _listed(self, rows: list[PeerRow]) -> None:
@@ -260,6 +264,10 @@ class ShareDialog(SharingDialog):
         except KithError as error:
             self.app.call_from_thread(self.fail, error.message)
             return
+        except Exception:
+            if closed_under(self.app, self.vault):
+                return  # locked meanwhile: the vault was closed under the work
+            raise
         self.app.call_from_thread(self.dismiss, f"shared {safe(self.segment.name)} with "
                                   f"{safe(peer)} as {role}; sync to deliver it")  # fmt: skip
 
@@ -296,5 +304,9 @@ class UnshareDialog(SharingDialog):
         except KithError as error:
             self.app.call_from_thread(self.fail, error.message)
             return
+        except Exception:
+            if closed_under(self.app, self.vault):
+                return  # locked meanwhile: the vault was closed under the work
+            raise
         said = f"removed {safe(peer)} from {safe(self.segment.name)}; the segment key was rotated"
         self.app.call_from_thread(self.dismiss, said)
