@@ -15,7 +15,7 @@ from sync.replica import Replica
 from tests.tui.app_helpers import app_for, drive, screen_text, unlock, until
 from tests.tui.sync_helpers import PASSPHRASE, Org, make_org, ok, pair
 from tui.app import KithApp
-from tui.screens.peers import QUESTION, AddPeerDialog, PeersScreen, VerifyDialog
+from tui.screens.peers import QUESTION, AddPeerDialog, MyCodeDialog, PeersScreen, VerifyDialog
 from tui.screens.segment_sharing import ShareDialog, UnshareDialog
 from tui.screens.segments import SegmentsScreen
 from tui.screens.sync_status import SyncScreen
@@ -91,6 +91,13 @@ def test_a_peer_added_and_verified_in_the_tui(tmp_path: Path, passphrase_file: P
         await pilot.press("y")
         await until(pilot, lambda: said(app) == "bob is verified")
         await until(pilot, lambda: peers.rows is not None and peers.rows[0].verified)
+        await pilot.press("i")  # this device's number and invitation code
+        await until(pilot, lambda: isinstance(app.screen, MyCodeDialog))
+        assert isinstance(app.screen, MyCodeDialog)
+        seen["my code"] = app.screen.code
+        seen["my number"] = app.screen.number
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is peers)
 
     drive(app_for(alice.vault_dir), script, size=(120, 40))
     # the number the TUI shows is the one `kith peer verify` prints (stdout, before it asks)
@@ -107,6 +114,7 @@ def test_a_peer_added_and_verified_in_the_tui(tmp_path: Path, passphrase_file: P
     assert " ".join(groups[:6]) in seen["dialog"] and " ".join(groups[6:]) in seen["dialog"]
     assert QUESTION[:50] in seen["dialog"] and "digits match?" in seen["dialog"]
     assert seen["after no"] == "(False, False)"
+    assert seen["my code"] == own and seen["my number"] == mine
     assert peer_state(alice, "bob") == (True, False)
 
 
