@@ -141,7 +141,7 @@ def sync_target(vault: Vault, target: str, mode: str, progress: Progress) -> Out
     folder or ``relay:URL``."""
     text = target.strip()
     if not text:
-        raise InvalidInput("(give a folder, e.g. a USB stick, or relay:https://...)")
+        raise InvalidInput("(give a folder, e.g. on a USB stick, or relay:https://HOST)")
     relay = is_relay(text)
     address = parse_address(text) if relay else ""
     path = Path(os.path.expanduser(text))

@@ -185,3 +185,33 @@ def test_locking_while_waiting_for_a_peer_stops_the_wait(
     assert isinstance(address, tuple)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", address[1]), timeout=5).close()
+
+
+def test_a_folder_that_cannot_be_used_and_a_bad_relay_address_are_one_line(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    from sync.errors import BadRelayAddress
+
+    alice, _bob = pair(tmp_path, passphrase_file)
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("x")
+    seen: list[tuple[str, bool]] = []
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app, PASSPHRASE)
+        status = await open_sync(pilot, app)
+        for where in (str(not_a_folder), "relay:ftp://relay.example.org", "  "):
+            dialog = await sync_now(pilot, app, "folder", where)
+            await until(pilot, lambda dialog=dialog: dialog.result is not None)  # type: ignore[misc]
+            result = dialog.query_one("#result", Static)
+            seen.append((str(result.content), result.has_class("error")))
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is status)
+        assert app.crashed is None
+
+    drive(app_for(alice.vault_dir), script)
+    assert seen == [
+        ("Invalid input: cannot use that folder: File exists.", True),
+        (BadRelayAddress().message, True),
+        ("Invalid input: give a folder, e.g. on a USB stick, or relay:https://HOST.", True),
+    ]
