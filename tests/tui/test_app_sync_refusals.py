@@ -202,7 +202,7 @@ def test_a_folder_that_cannot_be_used_and_a_bad_relay_address_are_one_line(
         status = await open_sync(pilot, app)
         for where in (str(not_a_folder), "relay:ftp://relay.example.org", "  "):
             dialog = await sync_now(pilot, app, "folder", where)
-            await until(pilot, lambda dialog=dialog: dialog.result is not None)  # type: ignore[misc]
+            await until(pilot, lambda dialog=dialog: dialog.result is not None)
             result = dialog.query_one("#result", Static)
             seen.append((str(result.content), result.has_class("error")))
             await pilot.press("escape")
