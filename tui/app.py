@@ -55,6 +55,7 @@ class KithApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "lock", "Lock", priority=True, id="lock"),
+        Binding("y", "sync", "Sync", show=False),  # issue 13: on the contact list only
     ]
 
     CSS = """
@@ -132,6 +133,8 @@ class KithApp(App[None]):
         """Lock is offered (and shown in the footer) only while a vault is open."""
         if action in ("lock", "burn"):
             return self.is_unlocked
+        if action == "sync":  # issue 13
+            return self.is_unlocked and type(self.screen).__name__ == "MainScreen"
         return True
 
     def action_lock(self) -> None:
@@ -206,6 +209,16 @@ class KithApp(App[None]):
         from tui.screens import map_dialog  # issue 17
 
         yield from map_dialog.commands(self)
+        from tui.screens import sync_status  # issue 13
+
+        yield from sync_status.commands(self)
+
+    def action_sync(self) -> None:
+        """Sync status per shared segment and peer; sync now, peers (y)."""
+        from tui.screens.sync_status import SyncScreen
+
+        if self.vault is not None:
+            self.push_screen(SyncScreen(self.vault))
 
     def action_burn(self) -> None:
         """Ask for the typed confirmation, then burn."""

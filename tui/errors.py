@@ -49,3 +49,7 @@ class TuiPassphraseFromStdin(KithError):
     """The terminal UI reads keys from the terminal: give --passphrase-file a file, not '-'."""
 
     exit_code = 2
+
+
+class SyncRunning(KithError):
+    """A sync is running in this window: try again when it ends (or close its dialog)."""

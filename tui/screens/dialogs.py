@@ -52,7 +52,6 @@ DESTROY = (
 )
 NOT_YET = (
     ("Outreach", "Email and SMS outreach: not available in the TUI yet; use `kith outreach`"),
-    ("Sync", "Sync and peers: not available in the TUI yet; use `kith sync`, `kith peer`"),
 )
 
 

@@ -23,12 +23,11 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
-from sync.capture import capture_after_write
+from tui.sync_work import capture_unless_syncing
 from tui.widgets.contact_list import ContactRow
 from vault import Vault
 from vault.domain.model import Contact, ContactDraft
 from vault.domain.search import Entry, SearchIndex
-from vault.errors import KithError
 
 __all__ = ["EntryRows", "Roster", "View"]
 
@@ -274,11 +273,8 @@ class Roster:
         """Shared records become signed ops now, by the CLI's policy (``sync.capture``). The
         write is already saved: a failure only leaves ``sync_warning`` for the screen to show,
         and the next sync command captures the change."""
-        try:
-            capture_after_write(self.vault)
-            self.sync_warning = ""
-        except KithError as error:
-            self.sync_warning = f"Saved, but not yet queued for sync: {error.message}"
+        why_not = capture_unless_syncing(self.vault)  # not while a sync runs here (issue 13)
+        self.sync_warning = f"Saved, but not yet queued for sync: {why_not}" if why_not else ""
 
     def _put(self, contact: Contact) -> None:
         with self._lock:

@@ -24,9 +24,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, Input, OptionList, Static
 
-from sync.capture import capture_after_write
 from tui.safe_text import safe
 from tui.screens.base import KithModal, KithScreen
+from tui.screens.segment_sharing import Sharing
+from tui.sync_work import capture_unless_syncing
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
 from vault.domain.dates import iso, last_kept_day
@@ -44,7 +45,7 @@ def delete_question(segment: Segment, kept: int, shredded: int) -> str:
     )
 
 
-class SegmentsScreen(KithScreen[str | None]):
+class SegmentsScreen(Sharing, KithScreen[str | None]):
     """Segments; dismisses with a filter query to show one segment, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,6 +55,8 @@ class SegmentsScreen(KithScreen[str | None]):
         Binding("n", "create", "New"),
         Binding("e,f2", "rename", "Rename"),
         Binding("d,delete", "delete", "Delete"),
+        Binding("s", "share", "Share"),
+        Binding("u", "unshare", "Unshare"),
         Binding("j", "cursor(1)", "Down", show=False),
         Binding("k", "cursor(-1)", "Up", show=False),
     ]
@@ -81,15 +84,16 @@ class SegmentsScreen(KithScreen[str | None]):
         yield Static(Text(f"Segments   ({who} chosen: marked with space, or highlighted)"),
                      id="heading")  # fmt: skip
         yield Static(
-            Text("Enter: show its contacts  a/r: add/remove the chosen  n new  e rename  "
-                 "d del", style="dim"), id="hint")  # fmt: skip
+            Text("Enter show  a/r add/remove the chosen  n new  e rename  d del  "
+                 "s share  u unshare", style="dim"), id="hint")  # fmt: skip
         yield OptionList(id="segments")
         yield Static(Text(""), id="message")
         yield Footer()
 
     def on_mount(self) -> None:
-        """List the segments."""
+        """List the segments, then read with whom each is shared."""
         self.reload()
+        self.load_shares()
 
     def reload(self, keep: bytes | None = None) -> None:
         """Read the segments again, keeping `keep` (or the highlighted one) highlighted."""
@@ -104,13 +108,13 @@ class SegmentsScreen(KithScreen[str | None]):
         ids = [s.id for s in self.segments]
         options.highlighted = ids.index(keep) if keep in ids else 0
 
-    @staticmethod
-    def _prompt(segment: Segment) -> Text:
+    def _prompt(self, segment: Segment) -> Text:
         text = Text(fit_cell(segment.name, 40), end="")
         noun = "contact" if segment.contacts == 1 else "contacts"
         text.append(f"{segment.contacts:>8,} {noun}", style="dim")
         if segment.expires is not None:
             text.append(f"   kept until {iso(last_kept_day(segment.expires))}", style="dim")
+        text.append_text(self.share_note(segment))
         return text
 
     @property
@@ -161,11 +165,9 @@ class SegmentsScreen(KithScreen[str | None]):
             self.say(error.message, error=True)
             return
         verb = "added to" if adding else "removed from"
-        queued = ""
-        try:  # the CLI's after-write policy: shared membership becomes signed ops now
-            capture_after_write(self.vault)
-        except KithError as error:
-            queued = f" (not yet queued for sync: {error.message})"
+        # the CLI's after-write policy: shared membership becomes signed ops now
+        why_not = capture_unless_syncing(self.vault)
+        queued = f" (not yet queued for sync: {why_not})" if why_not else ""
         self.say(f"{changed} contact(s) {verb} {safe(segment.name)}{queued}")
         self.reload(segment.id)
 
@@ -259,6 +261,7 @@ class SegmentsScreen(KithScreen[str | None]):
             ("Rename segment", "Rename the highlighted segment (e)", self.action_rename),
             ("Delete segment", "Delete the highlighted segment, after confirmation (d)",
              self.action_delete),
+            *self.sharing_commands(),
         ]  # fmt: skip
 
 
