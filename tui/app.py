@@ -206,6 +206,9 @@ class KithApp(App[None]):
         from tui.screens import map_dialog  # issue 17
 
         yield from map_dialog.commands(self)
+        from tui.screens import outreach  # issue 13: outreach screens
+
+        yield from outreach.commands(self)
 
     def action_burn(self) -> None:
         """Ask for the typed confirmation, then burn."""

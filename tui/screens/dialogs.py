@@ -51,7 +51,6 @@ DESTROY = (
     "full-disk encryption on), and delete copies in Downloads, email and cloud folders."
 )
 NOT_YET = (
-    ("Outreach", "Email and SMS outreach: not available in the TUI yet; use `kith outreach`"),
     ("Sync", "Sync and peers: not available in the TUI yet; use `kith sync`, `kith peer`"),
 )
 

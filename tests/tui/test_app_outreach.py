@@ -1,0 +1,271 @@
+"""Outreach in the TUI: compose, preview with exclusions, send to a real SMTP server with Stop
+and Resume, report; every panel closes with Escape; errors are one line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static, TextArea
+
+from outreach.outbox import Outbox
+from tests.tui.app_helpers import PASSPHRASE, app_for, drive, screen_text, unlock, until
+from tests.tui.outreach_helpers import (
+    EXCLUDED,
+    RECIPIENTS,
+    gated_smtp,
+    make_outreach_vault,
+)
+from tui.app import KithApp
+from tui.screens.main import MainScreen
+from tui.screens.outreach import OutreachScreen
+from tui.screens.outreach_compose import ComposeDialog
+from tui.screens.outreach_preview import PreviewScreen
+from tui.screens.outreach_report import ReportScreen
+from tui.screens.outreach_send import SendScreen
+from tui.widgets import ContactList
+from vault.api import Vault
+
+
+async def open_outreach(pilot: Pilot[None], app: KithApp) -> OutreachScreen:
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(app.screen, OutreachScreen)
+                and app.screen.messages is not None)  # fmt: skip
+    screen = app.screen
+    assert isinstance(screen, OutreachScreen)
+    return screen
+
+
+async def fill_compose(pilot: Pilot[None], app: KithApp, *, audience: str | None,
+                       subject: str, body: str) -> ComposeDialog:
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(app.screen, ComposeDialog))
+    dialog = app.screen
+    assert isinstance(dialog, ComposeDialog)
+    if audience is not None:
+        dialog.query_one("#audience", Select).value = audience
+    dialog.query_one("#subject", Input).value = subject
+    dialog.query_one("#body", TextArea).text = body
+    return dialog
+
+
+def status(screen: object, selector: str) -> str:
+    assert isinstance(screen, PreviewScreen | SendScreen | ComposeDialog | ReportScreen)
+    return str(screen.query_one(selector, Static).content)
+
+
+def states(folder: Path, message: str) -> Counter[str]:
+    with Vault.open(folder, PASSPHRASE) as vault:
+        return Counter(d.state for d in Outbox.of(vault).deliveries(bytes.fromhex(message)))
+
+
+def test_compose_then_preview_shows_exclusions_with_reasons_and_a_sample(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    make_outreach_vault(folder)
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app)
+        outbox = await open_outreach(pilot, app)
+        assert "No messages yet" in screen_text(app)
+        dialog = await fill_compose(pilot, app, audience="segment:Volunteers",
+                                    subject="Assembly, {given_name}",
+                                    body="Dear {givn_name},\nsee you.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "unknown merge field" in status(dialog, "#message"))
+        dialog.query_one("#body", TextArea).text = "Dear {given_name|friend},\nsee you."
+        dialog.query_one("#subject", Input).value = ""
+        await pilot.press("ctrl+s")
+        assert "an email needs a subject" in status(dialog, "#message")
+        dialog.query_one("#subject", Input).value = "Assembly, {given_name}"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PreviewScreen)
+                    and app.screen.preview is not None)  # fmt: skip
+        preview = app.screen
+        assert isinstance(preview, PreviewScreen)
+        found = preview.preview
+        assert found is not None
+        assert "6 will receive it, 3 excluded, of 9" in status(preview, "#status")
+        text = screen_text(app)
+        assert "Dana Refuser" in text and "do-not-contact" in text
+        assert "Bram Castell" in text and "no consent recorded (opt-in)" in text
+        assert "no consent for email:news" in text
+        sample = found.sample.plain
+        assert "To: ada@example.org" in sample and "Subject: Assembly, Ada" in sample
+        assert "Dear Ada," in sample and "To stop these emails, reply STOP" in sample
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is outbox and bool(outbox.messages))
+        assert "draft, not sent" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen))
+
+    drive(app_for(folder), script, size=(120, 40))
+
+
+def test_the_marked_contacts_are_an_audience(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    ids = make_outreach_vault(folder)
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app)
+        contacts = app.screen.query_one(ContactList)
+        names = [r.name for r in contacts.rows]
+        for name in ("Dana Refuser", "Kemal Lind"):
+            contacts.move_cursor(names.index(name))
+            await pilot.press("space")
+        await open_outreach(pilot, app)
+        assert "2 contacts marked" in screen_text(app)
+        dialog = await fill_compose(pilot, app, audience=None, subject="Hi", body="Hello.")
+        assert dialog.query_one("#audience", Select).value == "selection"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PreviewScreen)
+                    and app.screen.preview is not None)  # fmt: skip
+        assert "1 will receive it, 1 excluded, of 2" in status(app.screen, "#status")
+        assert "do-not-contact" in screen_text(app)
+
+    drive(app_for(folder), script, size=(120, 40))
+    with Vault.open(folder, PASSPHRASE) as vault:
+        (message,) = Outbox.of(vault).messages()
+        assert set(message.audience.removeprefix("ids:").split(",")) == {
+            ids["Dana Refuser"], ids["Kemal Lind"]}
+
+
+def test_send_without_smtp_settings_is_one_line_and_sends_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    ids = make_outreach_vault(folder, message=True)
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app)
+        await open_outreach(pilot, app)
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SendScreen))
+        await pilot.press("s")
+        line = status(app.screen, "#result")
+        assert line.startswith("No SMTP server configured: run `kith outreach config email`")
+        assert "\n" not in line
+        assert app.screen.query_one("#result", Static).has_class("error")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, OutreachScreen))
+
+    drive(app_for(folder), script, size=(120, 40))
+    assert states(folder, ids["message"]) == Counter()  # not even frozen
+
+
+def test_send_stop_and_resume_reaches_everyone_once_and_no_excluded(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    with gated_smtp(hold_at=3) as smtp:
+        ids = make_outreach_vault(folder, smtp_port=smtp.port, message=True)
+
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app)
+            await open_outreach(pilot, app)
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SendScreen))
+            screen = app.screen
+            assert isinstance(screen, SendScreen)
+            assert "Not sent yet" in status(screen, "#standing")
+            await pilot.press("s")
+            await until(pilot, smtp.holding.is_set)  # the 3rd message is in flight
+            assert screen.running
+            await pilot.press("x")  # stop while it is in flight: it completes, then stop
+            smtp.release.set()
+            await until(pilot, lambda: screen.runs == 1)
+            assert status(screen, "#result").startswith("Stopped: sent 3, failed 0")
+            assert "Sent 3 of 6; 3 left. s: resume." in status(screen, "#standing")
+            assert smtp.count() == 3
+            await pilot.press("s")  # resume
+            await until(pilot, lambda: screen.runs == 2)
+            assert status(screen, "#result").startswith("Finished: sent 3, failed 0")
+            assert "Sent 6 of 6. Done." in status(screen, "#standing")
+            await pilot.press("s")
+            assert status(screen, "#result") == "Nothing left to send."
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, ReportScreen)
+                        and app.screen.view is not None)  # fmt: skip
+            text = screen_text(app)
+            assert "6 recipient(s) frozen at the first send." in text
+            assert "Not reached (0)" in text
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen)
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, OutreachScreen))
+            await until(pilot, lambda: "sent 6 of 6" in screen_text(app))
+
+        drive(app_for(folder), script, size=(120, 40))
+        delivered = smtp.to()
+    assert sorted(delivered) == sorted(RECIPIENTS)  # everyone once, nobody twice
+    assert not set(delivered) & set(EXCLUDED)  # do-not-contact, no consent: nothing
+    assert states(folder, ids["message"]) == Counter(sent=6)
+
+
+def test_report_names_who_was_not_reached_and_why(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    with gated_smtp(refuse={"kemal@example.org"}) as smtp:
+        make_outreach_vault(folder, smtp_port=smtp.port, message=True)
+
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app)
+            await open_outreach(pilot, app)
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SendScreen))
+            screen = app.screen
+            assert isinstance(screen, SendScreen)
+            await pilot.press("s")
+            await until(pilot, lambda: screen.runs == 1)
+            assert status(screen, "#result").startswith("Finished: sent 5, failed 1")
+            await pilot.press("escape")
+            outbox = app.screen
+            assert isinstance(outbox, OutreachScreen)
+            await until(pilot, lambda: "1 failed" in screen_text(app))
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, ReportScreen)
+                        and app.screen.view is not None)  # fmt: skip
+            text = screen_text(app)
+            assert "Not reached (1)" in text
+            assert "Kemal Lind" in text and "failed: 550" in text
+            assert "(83.3%)" in text  # sent rate, as `kith outreach report`
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is outbox)
+
+        drive(app_for(folder), script, size=(120, 40))
+        assert "kemal@example.org" not in smtp.to()
+
+
+def test_escape_while_sending_stops_then_closes(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    with gated_smtp(hold_at=2) as smtp:
+        ids = make_outreach_vault(folder, smtp_port=smtp.port, message=True)
+
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app)
+            await open_outreach(pilot, app)
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SendScreen))
+            await pilot.press("s")
+            await until(pilot, smtp.holding.is_set)
+            await pilot.press("escape")
+            assert isinstance(app.screen, SendScreen)  # waits for the message in flight
+            smtp.release.set()
+            await until(pilot, lambda: isinstance(app.screen, OutreachScreen))
+
+        drive(app_for(folder), script, size=(120, 40))
+    assert states(folder, ids["message"]) == Counter(sent=2, queued=4)
+
+
+def test_palette_offers_outreach_instead_of_not_available(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    make_outreach_vault(folder)
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app)
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert "Outreach" in titles
+        assert "not available" not in titles["Outreach"].help
+        titles["Outreach"].callback()
+        await until(pilot, lambda: isinstance(app.screen, OutreachScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, ComposeDialog))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, OutreachScreen))
+
+    drive(app_for(folder), script)
