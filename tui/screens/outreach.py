@@ -30,7 +30,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from outreach.outbox import Message, Outbox
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
-from tui.screens.profile import minute
+from tui.screens.profile import day
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
 from vault.errors import KithError
@@ -56,14 +56,13 @@ def read_outbox(vault: Vault) -> tuple[list[Message], Counts]:
 def progress_note(message: Message, states: Counter[str] | None) -> str:
     """Where a message stands: a draft, or how many of its frozen recipients got it."""
     if not message.frozen:
-        return "draft, not sent"
+        return "draft"
     states = states or Counter()
-    total = sum(states.values())
-    parts = [f"sent {states['sent']:,} of {total:,}"]
-    left = states["queued"] + states["sending"]
+    parts = [f"sent {states['sent']:,}/{sum(states.values()):,}"]
     parts += [f"{states[s]:,} {s}" for s in ("failed", "uncertain", "skipped") if states[s]]
+    left = states["queued"] + states["sending"]
     if left:
-        parts.append(f"{left:,} left (s resumes)")
+        parts.append(f"{left:,} left")
     return ", ".join(parts)
 
 
@@ -157,9 +156,9 @@ class OutreachScreen(KithScreen[None]):
         self.say(f"{len(messages):,} message(s).  n compose  p preview  s send  r report")
 
     def _prompt(self, message: Message) -> Text:
-        text = Text(minute(message.created) + "  ", end="")
-        text.append(f"{message.channel:<5} {message.kind:<15.15} ")
-        text.append(fit_cell(message.subject or message.body.split("\n", 1)[0], 22))
+        text = Text(day(message.created) + "  ", end="", no_wrap=True, overflow="ellipsis")
+        text.append(f"{message.channel:<5} {message.kind:<11.11} ")
+        text.append(fit_cell(message.subject or message.body.split("\n", 1)[0], 24))
         text.append("  " + progress_note(message, self.counts.get(message.id)), style="dim")
         return text
 

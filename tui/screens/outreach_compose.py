@@ -8,6 +8,8 @@ Rules and reasons:
   (email or SMS), kind (news, campaign, events, fundraising), every template strictly parsed
   (an unknown `{givn_name}` is refused here, not after 2,000 people got it), an email needs a
   subject, an SMS has none. A refusal is one line, the vault's words.
+- An event is optional; with one, its name, date, time and place fill `{event_name}`... (as
+  `--event ID`).
 - The audience is a shared segment, a saved search, or the contacts marked on the main screen
   when the outreach screen opened (stored as their ids, as `--audience ID,ID,...`). A message
   that names nobody is refused here ("the audience is empty"), before it is stored.
@@ -32,6 +34,7 @@ from outreach.compose import Draft, compose
 from outreach.outbox import Message
 from tui.safe_text import safe
 from tui.screens.base import KithModal
+from tui.screens.profile import minute
 from vault.api import Vault
 from vault.errors import InvalidInput, KithError
 
@@ -39,7 +42,7 @@ __all__ = ["ComposeDialog", "audience_choices"]
 
 KINDS = ("news", "campaign", "events", "fundraising")
 MERGE_HINT = ("Merge fields: {name} {given_name|friend} {family_name} {org} {city} {email} "
-              "{phone} {field:KEY} ({{ for a brace}})")
+              "{phone} {field:KEY} {event_name}...; {{ and }} are braces")
 SELECTION = "selection"
 
 
@@ -68,7 +71,7 @@ class ComposeDialog(KithModal[Message | None]):
     ComposeDialog { align: center middle; }
     ComposeDialog #dialog { width: 100; max-width: 100%; height: auto; max-height: 100%;
                             border: round $primary; background: $surface; padding: 0 1; }
-    ComposeDialog .row { height: 1; margin-bottom: 1; }
+    ComposeDialog .row { height: 1; }
     ComposeDialog .row Static { width: 10; }
     ComposeDialog .row Select { width: 1fr; }
     ComposeDialog #channel, ComposeDialog #kind { width: 1fr; max-width: 24; margin-right: 2; }
@@ -83,6 +86,9 @@ class ComposeDialog(KithModal[Message | None]):
         self.selection = selection
         self.busy = False
         self.choices = audience_choices(vault, selection)
+        self.events = [("none ({event_...} fields stay empty)", "")] + [
+            (f"{minute(e.starts)}  {safe(e.name, max_len=50)}", e.id) for e in vault.events.all()
+        ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -103,6 +109,10 @@ class ComposeDialog(KithModal[Message | None]):
                 else:
                     yield Select([], prompt="no segment, saved search or marked contact",
                                  compact=True, id="audience")  # fmt: skip
+            with Horizontal(classes="row"):
+                yield Static(Text("Event"))
+                yield Select(self.events, value="", allow_blank=False, compact=True,
+                             id="event")  # fmt: skip
             with Horizontal(classes="row"):
                 yield Static(Text("Subject"))
                 yield Input(placeholder="email only; merge fields allowed", id="subject",
@@ -145,7 +155,8 @@ class ComposeDialog(KithModal[Message | None]):
         if channel == "email" and not subject.strip():
             raise InvalidInput("(an email needs a subject)")
         return Draft(channel, str(self.query_one("#kind", Select).value), audience,
-                     self.query_one("#body", TextArea).text, subject)  # fmt: skip
+                     self.query_one("#body", TextArea).text, subject,
+                     event=str(self.query_one("#event", Select).value))  # fmt: skip
 
     def action_save(self) -> None:
         """Check the form, then compose in a worker thread."""
