@@ -272,3 +272,28 @@ def test_palette_offers_outreach_instead_of_not_available(tmp_path: Path) -> Non
         await until(pilot, lambda: isinstance(app.screen, OutreachScreen))
 
     drive(app_for(folder), script)
+
+
+def test_locking_while_sending_stops_the_send_without_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    with gated_smtp(hold_at=2) as smtp:
+        ids = make_outreach_vault(folder, smtp_port=smtp.port, message=True)
+
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app)
+            await open_outreach(pilot, app)
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SendScreen))
+            await pilot.press("s")
+            await until(pilot, smtp.holding.is_set)
+            assert any(w.group == "send" for w in app.workers)
+            await pilot.press("ctrl+l")
+            await until(pilot, lambda: type(app.screen).__name__ == "UnlockScreen")
+            smtp.release.set()
+            await until(pilot, lambda: not any(w.group == "send" for w in app.workers))
+            assert app.crashed is None  # and run_test would re-raise a worker's crash
+
+        drive(app_for(folder), script, size=(120, 40))
+        assert smtp.count() == 2  # nothing after the message in flight
+    found = states(folder, ids["message"])
+    assert found["sent"] + found["sending"] == 2 and found["queued"] == 4
