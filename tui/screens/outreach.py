@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from rich.text import Text
 from textual import on, work
@@ -66,12 +66,18 @@ def progress_note(message: Message, states: Counter[str] | None) -> str:
     return ", ".join(parts)
 
 
+@runtime_checkable
+class HasMarks(Protocol):
+    """A screen with marked contacts (the main screen; named by shape, not imported: the main
+    screen opens this one, so importing it here would make an import circle)."""
+
+    marked: set[str]
+
+
 def chosen_on_main(app: KithHost) -> list[str]:
     """The contacts marked on the main screen (the "current selection"), if it is open."""
-    from tui.screens.main import MainScreen
-
     for screen in getattr(app, "screen_stack", []):
-        if isinstance(screen, MainScreen):
+        if isinstance(screen, HasMarks) and isinstance(screen.marked, set):
             return sorted(screen.marked)
     return []
 
