@@ -3,9 +3,12 @@ and Resume, report; every panel closes with Escape; errors are one line."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
 
@@ -18,6 +21,7 @@ from tests.tui.outreach_helpers import (
     make_outreach_vault,
 )
 from tui.app import KithApp
+from tui.screens import outreach_preview
 from tui.screens.main import MainScreen
 from tui.screens.outreach import OutreachScreen
 from tui.screens.outreach_compose import ComposeDialog
@@ -34,6 +38,14 @@ async def open_outreach(pilot: Pilot[None], app: KithApp) -> OutreachScreen:
                 and app.screen.messages is not None)  # fmt: skip
     screen = app.screen
     assert isinstance(screen, OutreachScreen)
+    return screen
+
+
+async def open_send(pilot: Pilot[None], app: KithApp) -> SendScreen:
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, SendScreen) and app.screen.known)
+    screen = app.screen
+    assert isinstance(screen, SendScreen)
     return screen
 
 
@@ -140,8 +152,7 @@ def test_send_without_smtp_settings_is_one_line_and_sends_nothing(tmp_path: Path
     async def script(pilot: Pilot[None], app: KithApp) -> None:
         await unlock(pilot, app)
         await open_outreach(pilot, app)
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, SendScreen))
+        await open_send(pilot, app)
         await pilot.press("s")
         line = status(app.screen, "#result")
         assert line.startswith("No SMTP server configured: run `kith outreach config email`")
@@ -162,10 +173,7 @@ def test_send_stop_and_resume_reaches_everyone_once_and_no_excluded(tmp_path: Pa
         async def script(pilot: Pilot[None], app: KithApp) -> None:
             await unlock(pilot, app)
             await open_outreach(pilot, app)
-            await pilot.press("s")
-            await until(pilot, lambda: isinstance(app.screen, SendScreen))
-            screen = app.screen
-            assert isinstance(screen, SendScreen)
+            screen = await open_send(pilot, app)
             assert "Not sent yet" in status(screen, "#standing")
             await pilot.press("s")
             await until(pilot, smtp.holding.is_set)  # the 3rd message is in flight
@@ -174,12 +182,13 @@ def test_send_stop_and_resume_reaches_everyone_once_and_no_excluded(tmp_path: Pa
             smtp.release.set()
             await until(pilot, lambda: screen.runs == 1)
             assert status(screen, "#result").startswith("Stopped: sent 3, failed 0")
-            assert "Sent 3 of 6; 3 left. s: resume." in status(screen, "#standing")
+            await until(pilot, lambda: "Sent 3 of 6; 3 left. s: resume." in status(
+                screen, "#standing"))  # fmt: skip
             assert smtp.count() == 3
             await pilot.press("s")  # resume
             await until(pilot, lambda: screen.runs == 2)
             assert status(screen, "#result").startswith("Finished: sent 3, failed 0")
-            assert "Sent 6 of 6. Done." in status(screen, "#standing")
+            await until(pilot, lambda: "Sent 6 of 6. Done." in status(screen, "#standing"))
             await pilot.press("s")
             assert status(screen, "#result") == "Nothing left to send."
             await pilot.press("r")
@@ -209,10 +218,7 @@ def test_report_names_who_was_not_reached_and_why(tmp_path: Path) -> None:
         async def script(pilot: Pilot[None], app: KithApp) -> None:
             await unlock(pilot, app)
             await open_outreach(pilot, app)
-            await pilot.press("s")
-            await until(pilot, lambda: isinstance(app.screen, SendScreen))
-            screen = app.screen
-            assert isinstance(screen, SendScreen)
+            screen = await open_send(pilot, app)
             await pilot.press("s")
             await until(pilot, lambda: screen.runs == 1)
             assert status(screen, "#result").startswith("Finished: sent 5, failed 1")
@@ -242,8 +248,7 @@ def test_escape_while_sending_stops_then_closes(tmp_path: Path) -> None:
         async def script(pilot: Pilot[None], app: KithApp) -> None:
             await unlock(pilot, app)
             await open_outreach(pilot, app)
-            await pilot.press("s")
-            await until(pilot, lambda: isinstance(app.screen, SendScreen))
+            await open_send(pilot, app)
             await pilot.press("s")
             await until(pilot, smtp.holding.is_set)
             await pilot.press("escape")
@@ -282,8 +287,7 @@ def test_locking_while_sending_stops_the_send_without_a_crash(tmp_path: Path) ->
         async def script(pilot: Pilot[None], app: KithApp) -> None:
             await unlock(pilot, app)
             await open_outreach(pilot, app)
-            await pilot.press("s")
-            await until(pilot, lambda: isinstance(app.screen, SendScreen))
+            await open_send(pilot, app)
             await pilot.press("s")
             await until(pilot, smtp.holding.is_set)
             assert any(w.group == "send" for w in app.workers)
@@ -297,3 +301,32 @@ def test_locking_while_sending_stops_the_send_without_a_crash(tmp_path: Path) ->
         assert smtp.count() == 2  # nothing after the message in flight
     found = states(folder, ids["message"])
     assert found["sent"] + found["sending"] == 2 and found["queued"] == 4
+
+
+def test_locking_while_the_preview_is_computed_ends_its_worker_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "v"
+    make_outreach_vault(folder, message=True)
+    started, release = threading.Event(), threading.Event()
+    real = outreach_preview.build_preview
+
+    def held(*args: Any) -> Any:
+        started.set()
+        release.wait()
+        return real(*args)  # the vault is locked by now: the worker gets VaultLocked
+
+    monkeypatch.setattr(outreach_preview, "build_preview", held)
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app)
+        await open_outreach(pilot, app)
+        await pilot.press("p")
+        await until(pilot, started.is_set)
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: type(app.screen).__name__ == "UnlockScreen")
+        release.set()
+        await until(pilot, lambda: not any(w.group == "preview" for w in app.workers))
+        assert app.crashed is None
+
+    drive(app_for(folder), script)

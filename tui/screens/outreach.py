@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from rich.text import Text
@@ -30,6 +31,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from outreach.outbox import Message, Outbox
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
+from tui.screens.posted import Posted, ReceivesPosted, cancelled
 from tui.screens.profile import day
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
@@ -94,7 +96,7 @@ def commands(app: KithHost) -> Iterator[SystemCommand]:
                         "report (o on the list)", lambda: open_outreach(app))  # fmt: skip
 
 
-class OutreachScreen(KithScreen[None]):
+class OutreachScreen(ReceivesPosted, KithScreen[None]):
     """The outbox; compose, preview, send, report."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -146,9 +148,13 @@ class OutreachScreen(KithScreen[None]):
         try:
             messages, counts = read_outbox(self.vault)
         except KithError as error:
-            self.app.call_from_thread(self.say, error.message, error=True)
+            self.post_message(Posted(partial(self.say, error=True), error.message))
             return
-        self.app.call_from_thread(self._show, messages, counts, keep)
+        except Exception:
+            if cancelled():
+                return
+            raise
+        self.post_message(Posted(self._show, messages, counts, keep))
 
     def _show(self, messages: list[Message], counts: Counts, keep: str | None) -> None:
         self.messages, self.counts = messages, counts

@@ -34,6 +34,7 @@ from outreach.compose import Draft, compose
 from outreach.outbox import Message
 from tui.safe_text import safe
 from tui.screens.base import KithModal
+from tui.screens.posted import Posted, ReceivesPosted, cancelled
 from tui.screens.profile import minute
 from vault.api import Vault
 from vault.errors import InvalidInput, KithError
@@ -59,7 +60,7 @@ def audience_choices(vault: Vault, selection: list[str]) -> list[tuple[str, str]
     return found
 
 
-class ComposeDialog(KithModal[Message | None]):
+class ComposeDialog(ReceivesPosted, KithModal[Message | None]):
     """The message's form; dismisses with the stored message, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -179,9 +180,13 @@ class ComposeDialog(KithModal[Message | None]):
                 raise InvalidInput("(the audience is empty: nobody is in it)")
             made = compose(self.vault, draft)
         except KithError as error:
-            self.app.call_from_thread(self._refused, error.message)
+            self.post_message(Posted(self._refused, error.message))
             return
-        self.app.call_from_thread(self.dismiss, made)
+        except Exception:
+            if cancelled():
+                return
+            raise
+        self.post_message(Posted(self.dismiss, made))
 
     def _refused(self, message: str) -> None:
         self.busy = False

@@ -38,6 +38,7 @@ from outreach.outbox import Message
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
 from tui.screens.may_contact import SHOWN, result_tables
+from tui.screens.posted import Posted, ReceivesPosted, cancelled
 from vault.api import Vault
 from vault.errors import KithError, NotFound
 
@@ -89,7 +90,7 @@ def build_preview(vault: Vault, message: Message, now: int) -> Preview:
     return Preview(found, result_tables(vault, found), sample, empty)
 
 
-class PreviewScreen(KithScreen[bool]):
+class PreviewScreen(ReceivesPosted, KithScreen[bool]):
     """Counts, exclusions with reasons, a sample; dismisses True to send."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -138,9 +139,13 @@ class PreviewScreen(KithScreen[bool]):
         try:
             preview = build_preview(self.vault, self.message, int(time.time()))
         except KithError as error:
-            self.app.call_from_thread(self._failed, error.message)
+            self.post_message(Posted(self._failed, error.message))
             return
-        self.app.call_from_thread(self._show, preview)
+        except Exception:
+            if cancelled():
+                return
+            raise
+        self.post_message(Posted(self._show, preview))
 
     def _failed(self, message: str) -> None:
         line = self.query_one("#status", Static)

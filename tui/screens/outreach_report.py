@@ -31,6 +31,7 @@ from outreach.report import Report, report
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
 from tui.screens.outreach_preview import describe
+from tui.screens.posted import Posted, ReceivesPosted, cancelled
 from vault.api import Vault
 from vault.errors import KithError
 
@@ -81,7 +82,7 @@ def build_report(vault: Vault, message: Message) -> ReportView:
     return ReportView(found, rows)
 
 
-class ReportScreen(KithScreen[None]):
+class ReportScreen(ReceivesPosted, KithScreen[None]):
     """Counts, rates, and who was not reached."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,9 +125,13 @@ class ReportScreen(KithScreen[None]):
         try:
             view = build_report(self.vault, self.message)
         except KithError as error:
-            self.app.call_from_thread(self._failed, error.message)
+            self.post_message(Posted(self._failed, error.message))
             return
-        self.app.call_from_thread(self._show, view)
+        except Exception:
+            if cancelled():
+                return
+            raise
+        self.post_message(Posted(self._show, view))
 
     def _failed(self, message: str) -> None:
         line = self.query_one("#status", Static)

@@ -111,6 +111,13 @@ class SendScreen(KithScreen[None]):
             self.done, self.total = done, total
             super().__init__()
 
+    class Standing(UiMessage):
+        """The delivery states read by the worker (or why they could not be)."""
+
+        def __init__(self, frozen: bool, states: Counter[str], error: str = "") -> None:
+            self.frozen, self.states, self.error = frozen, states, error
+            super().__init__()
+
     class Finished(UiMessage):
         """The run ended: its outcome, or the one-line error that ended it."""
 
@@ -129,6 +136,8 @@ class SendScreen(KithScreen[None]):
         """Send runs finished on this screen (tests wait on it)."""
         self.states: Counter[str] = Counter()
         self.frozen = message.frozen
+        self.known = False
+        """True once the delivery states were read (s waits for them)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,12 +152,28 @@ class SendScreen(KithScreen[None]):
         self.refresh_standing()
 
     def refresh_standing(self) -> None:
-        """Read the delivery states again (small: one message's deliveries)."""
+        """Read the delivery states again, in a worker thread (decrypting deliveries)."""
+        self._read_states()
+
+    @work(thread=True, exclusive=True, group="standing")
+    def _read_states(self) -> None:
         try:
-            self.frozen, self.states = states_of(self.vault, self.message.id)
+            frozen, states = states_of(self.vault, self.message.id)
         except KithError as error:
-            self.say(error.message, error=True)
+            self.post_message(self.Standing(False, Counter(), error.message))
             return
+        except Exception:
+            if get_current_worker().is_cancelled:  # locked meanwhile
+                return
+            raise
+        self.post_message(self.Standing(frozen, states))
+
+    def on_send_screen_standing(self, message: Standing) -> None:
+        """Show where the send stands."""
+        if message.error:
+            self.say(message.error, error=True)
+            return
+        self.frozen, self.states, self.known = message.frozen, message.states, True
         self.query_one("#standing", Static).update(Text(standing(self.frozen, self.states)))
         total = sum(self.states.values())
         done = total - self.states["queued"] - self.states["sending"]
@@ -162,7 +187,7 @@ class SendScreen(KithScreen[None]):
 
     def action_send(self) -> None:
         """Send, or resume what is left."""
-        if self.running:
+        if self.running or not self.known:
             return
         if self.frozen and not (self.states["queued"] or self.states["sending"]):
             self.say("Nothing left to send.")
@@ -235,9 +260,10 @@ class SendScreen(KithScreen[None]):
                          error=True)  # fmt: skip
             else:
                 self.say(f"{head}: {counts} this run.{notes}")
-        self.refresh_standing()
         if self.closing:
             self.dismiss(None)
+            return
+        self.refresh_standing()
 
     def action_stop(self) -> None:
         """Stop after the message in flight."""
