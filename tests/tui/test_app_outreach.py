@@ -12,7 +12,9 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, TextArea
 
+from outreach.config import OutreachConfig, sms_settings
 from outreach.outbox import Outbox
+from tests.outreach.outreach_servers import sms_gateway
 from tests.tui.app_helpers import PASSPHRASE, app_for, drive, screen_text, unlock, until
 from tests.tui.outreach_helpers import (
     EXCLUDED,
@@ -330,3 +332,42 @@ def test_locking_while_the_preview_is_computed_ends_its_worker_quietly(
         assert app.crashed is None
 
     drive(app_for(folder), script)
+
+
+def test_sms_compose_preview_and_send_through_the_phone_gateway(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    with sms_gateway() as phone:
+        make_outreach_vault(folder)
+        with Vault.open(folder, PASSPHRASE) as vault:
+            OutreachConfig.of(vault).set_sms(sms_settings(
+                phone.url, user=phone.user, password=phone.password, rate=6000))
+
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app)
+            await open_outreach(pilot, app)
+            dialog = await fill_compose(pilot, app, audience="segment:Volunteers", subject="",
+                                        body="{given_name|Hi}: assembly Friday 7pm.")
+            dialog.query_one("#channel", Select).value = "sms"
+            dialog.query_one("#kind", Select).value = "events"
+            await until(pilot, lambda: dialog.query_one("#subject", Input).disabled)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, PreviewScreen)
+                        and app.screen.preview is not None)  # fmt: skip
+            preview = app.screen
+            assert isinstance(preview, PreviewScreen) and preview.preview is not None
+            assert "1 will receive it, 8 excluded" in status(preview, "#status")
+            sample = preview.preview.sample.plain
+            assert "To: +33612345678" in sample and "Subject" not in sample
+            assert "Ada: assembly Friday 7pm.\nReply STOP to opt out." in sample
+            assert "do-not-contact" in screen_text(app)  # Dana has a phone, and said no
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SendScreen) and app.screen.known)
+            screen = app.screen
+            assert isinstance(screen, SendScreen)
+            await pilot.press("s")
+            await until(pilot, lambda: screen.runs == 1)
+            assert status(screen, "#result").startswith("Finished: sent 1, failed 0")
+
+        drive(app_for(folder), script, size=(120, 40))
+        sent = [r["phoneNumber"] for m in phone.messages.values() for r in m["recipients"]]
+    assert sent == ["+33612345678"]
