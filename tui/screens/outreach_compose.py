@@ -23,7 +23,7 @@ import time
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -45,6 +45,17 @@ KINDS = ("news", "campaign", "events", "fundraising")
 MERGE_HINT = ("Merge fields: {name} {given_name|friend} {family_name} {org} {city} {email} "
               "{phone} {field:KEY} {event_name}...; {{ and }} are braces")
 SELECTION = "selection"
+KEYS = "Ctrl+S: compose and preview    Escape: cancel"
+HINTS = {
+    "channel": "Channel: email, or SMS through your phone's gateway (Enter opens the list)",
+    "kind": "Kind: what people consented to hear about (Enter opens the list)",
+    "audience": "Audience: a segment, a saved search, or the marked (Enter opens the list)",
+    "event": "Event: optional; fills the {event_...} fields (Enter opens the list)",
+    "subject": "Subject: one line, email only. Enter: on to the body",
+    "body": "Body: plain text with merge fields. Tab: out of the body",
+}
+"""The bottom line says which field has the focus and what it takes (and so a terminal shows
+where the next key goes)."""
 
 
 def audience_choices(vault: Vault, selection: list[str]) -> list[tuple[str, str]]:
@@ -121,8 +132,18 @@ class ComposeDialog(ReceivesPosted, KithModal[Message | None]):
             yield TextArea(id="body", placeholder="Body: Dear {given_name|friend}, ...",
                            soft_wrap=True, tab_behavior="focus")  # fmt: skip
             yield Static(Text(MERGE_HINT), classes="muted")
-            yield Static(Text("Ctrl+S: compose and preview    Tab: next field    Escape: cancel"),
-                         id="message", classes="muted")  # fmt: skip
+            yield Static(Text(KEYS), id="message", classes="muted")
+
+    def on_mount(self) -> None:
+        """Focus the audience before the first paint (AUTO_FOCUS comes after it, so keys typed
+        as soon as the dialog shows would go nowhere)."""
+        self.query_one("#audience", Select).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Say what the focused field takes."""
+        hint = HINTS.get(event.widget.id or "")
+        if hint is not None and not self.busy:
+            self.say(f"{hint}.    {KEYS}")
 
     def say(self, message: str, *, error: bool = False) -> None:
         """The line at the bottom."""
