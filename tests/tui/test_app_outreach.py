@@ -15,7 +15,7 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from outreach.config import OutreachConfig, sms_settings
 from outreach.outbox import Outbox
-from tests.outreach.outreach_servers import sms_gateway
+from tests.outreach.outreach_servers import free_port, sms_gateway
 from tests.tui.app_helpers import PASSPHRASE, app_for, drive, screen_text, unlock, until
 from tests.tui.outreach_helpers import (
     EXCLUDED,
@@ -424,3 +424,22 @@ def test_hostile_text_in_the_body_and_a_name_is_shown_literally(tmp_path: Path) 
         assert "[bold red]Kemal]0;owned" in text  # the name, inert
 
     drive(app_for(folder), script, size=(120, 40))
+
+
+def test_an_unreachable_smtp_server_is_one_line_and_everyone_stays_queued(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    ids = make_outreach_vault(folder, smtp_port=free_port(), message=True)  # nothing listens
+
+    async def script(pilot: Pilot[None], app: KithApp) -> None:
+        await unlock(pilot, app)
+        await open_outreach(pilot, app)
+        screen = await open_send(pilot, app)
+        await pilot.press("s")
+        await until(pilot, lambda: screen.runs == 1)
+        line = status(screen, "#result")
+        assert line.startswith("Could not reach the mail server") and "\n" not in line
+        await until(pilot, lambda: "Sent 0 of 6; 6 left. s: resume." in status(
+            screen, "#standing"))  # fmt: skip
+
+    drive(app_for(folder), script, size=(120, 40))
+    assert states(folder, ids["message"]) == Counter(queued=6)
