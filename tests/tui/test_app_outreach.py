@@ -443,3 +443,31 @@ def test_an_unreachable_smtp_server_is_one_line_and_everyone_stays_queued(tmp_pa
 
     drive(app_for(folder), script, size=(120, 40))
     assert states(folder, ids["message"]) == Counter(queued=6)
+
+
+def test_a_second_send_screen_cannot_race_the_first(tmp_path: Path) -> None:
+    folder = tmp_path / "v"
+    with gated_smtp(hold_at=2) as smtp:
+        ids = make_outreach_vault(folder, smtp_port=smtp.port, message=True)
+
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app)
+            await open_outreach(pilot, app)
+            first = await open_send(pilot, app)
+            await pilot.press("s")
+            await until(pilot, smtp.holding.is_set)
+            titles = {c.title: c for c in app.get_system_commands(app.screen)}
+            titles["Outreach"].callback()  # the palette works over the send screen
+            await until(pilot, lambda: isinstance(app.screen, OutreachScreen)
+                        and app.screen.messages is not None)  # fmt: skip
+            second = await open_send(pilot, app)
+            await pilot.press("s")
+            await until(pilot, lambda: second.runs == 1)
+            assert status(second, "#result").startswith("Another send is running")
+            smtp.release.set()
+            await until(pilot, lambda: first.runs == 1)
+
+        drive(app_for(folder), script, size=(120, 40))
+        delivered = smtp.to()
+    assert sorted(delivered) == sorted(RECIPIENTS)
+    assert states(folder, ids["message"]) == Counter(sent=6)

@@ -17,6 +17,8 @@ Rules and reasons:
   --retry-uncertain` resends them deliberately.
 - No transport configured, nobody to send to, a server that cannot be reached: one line, the
   outreach package's words; nothing is sent.
+- One send at a time in the process (`SENDING`): a second send screen (the palette opens the
+  outbox anywhere) says so instead of racing the first for the same queued recipients.
 - Locking while sending cancels the worker (the Stop rule applies); a message whose transport
   call was under way when the vault closed stays `sending` and becomes `uncertain`.
 """
@@ -48,6 +50,11 @@ from vault.api import Vault
 from vault.errors import KithError, NotFound
 
 __all__ = ["SendScreen", "transport_for"]
+
+SENDING = threading.Lock()
+"""Held while a send runs in this process: the palette can open a second outbox over a send
+screen, and two runs of one message at once would both take its queued recipients."""
+BUSY = "Another send is running: stop it first (x on its screen). Nothing was sent."
 
 
 def transport_for(vault: Vault, channel: str) -> tuple[Transport, int, str]:
@@ -220,6 +227,9 @@ class SendScreen(KithScreen[None]):
         def pause(seconds: float) -> None:  # the rate limit's wait; Stop cuts it short
             self.stop_event.wait(seconds)
 
+        if not SENDING.acquire(blocking=False):
+            self.post_message(self.Finished(None, BUSY))
+            return
         try:
             sender = Sender(self.vault, bytes.fromhex(self.message.id), transport,
                             per_minute=rate, unsubscribe=unsubscribe,
@@ -232,6 +242,8 @@ class SendScreen(KithScreen[None]):
             if stopping():  # locked meanwhile: the vault closed under the loop
                 return
             raise
+        finally:
+            SENDING.release()
         self.post_message(self.Finished(outcome))
 
     def on_send_screen_moved(self, message: Moved) -> None:
