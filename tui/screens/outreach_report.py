@@ -30,8 +30,9 @@ from outreach.outbox import Message, Outbox
 from outreach.report import Report, report
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
-from tui.screens.outreach_preview import describe
+from tui.screens.outreach_preview import NAME_CELLS, describe
 from tui.screens.posted import Posted, ReceivesPosted, cancelled
+from tui.widgets.columns import fit_cell
 from vault.api import Vault
 from vault.errors import KithError
 
@@ -150,13 +151,12 @@ class ReportScreen(ReceivesPosted, KithScreen[None]):
         missed = found.recipients - found.counts["sent"]
         more = f" (the first {SHOWN} shown)" if missed > SHOWN else ""
         self.query_one("#missed-title", Static).update(Text(f"Not reached ({missed:,}){more}"))
-        grid = Table.grid(padding=(0, 2), expand=True)
-        grid.add_column(ratio=1, no_wrap=True)
-        grid.add_column(ratio=2)
-        for name, why in view.missed:
-            grid.add_row(Text(safe(name)), Text(safe(why)))
+        lines = Text(no_wrap=True, overflow="ellipsis", end="")
+        for name, why in view.missed:  # plain lines: a 300-row Table is slow to lay out
+            lines.append(f"{fit_cell(name, NAME_CELLS)}  {safe(why)}\n")
+        lines.rstrip()
         self.query_one("#missed", Static).update(
-            grid if view.missed else Text("Nobody.", style="dim"))
+            lines if view.missed else Text("Nobody.", style="dim"))
 
     def action_scroll(self, step: int) -> None:
         """j / k scroll."""
