@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -19,12 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static, TextArea
 
 from outreach.compose import Draft, compose
 from outreach.config import OutreachConfig, email_settings
+from outreach.outbox import Outbox
 from tests.outreach.outreach_servers import Collector, free_port
-from tests.tui.app_helpers import FIXED_TIME, PASSPHRASE
+from tests.tui.app_helpers import FIXED_TIME, PASSPHRASE, until
 from tests.tui.workspace_helpers import make_organizing_vault
+from tui.app import KithApp
+from tui.screens.outreach import OutreachScreen
+from tui.screens.outreach_compose import ComposeDialog
+from tui.screens.outreach_preview import PreviewScreen
+from tui.screens.outreach_report import ReportScreen
+from tui.screens.outreach_send import SendScreen
 from vault.api import Vault
 from vault.domain.model import ContactDraft, Email
 from vault.domain.preferences import PreferenceChange
@@ -100,3 +110,46 @@ def gated_smtp(hold_at: int = 0, refuse: set[str] | None = None) -> Iterator[Gat
     finally:
         collector.release.set()
         controller.stop()
+
+
+# -- driving the screens ---------------------------------------------------------------------
+
+
+async def open_outreach(pilot: Pilot[None], app: KithApp) -> OutreachScreen:
+    await pilot.press("o")
+    await until(pilot, lambda: isinstance(app.screen, OutreachScreen)
+                and app.screen.messages is not None)  # fmt: skip
+    screen = app.screen
+    assert isinstance(screen, OutreachScreen)
+    return screen
+
+
+async def open_send(pilot: Pilot[None], app: KithApp) -> SendScreen:
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, SendScreen) and app.screen.known)
+    screen = app.screen
+    assert isinstance(screen, SendScreen)
+    return screen
+
+
+async def fill_compose(pilot: Pilot[None], app: KithApp, *, audience: str | None,
+                       subject: str, body: str) -> ComposeDialog:
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(app.screen, ComposeDialog))
+    dialog = app.screen
+    assert isinstance(dialog, ComposeDialog)
+    if audience is not None:
+        dialog.query_one("#audience", Select).value = audience
+    dialog.query_one("#subject", Input).value = subject
+    dialog.query_one("#body", TextArea).text = body
+    return dialog
+
+
+def status(screen: object, selector: str) -> str:
+    assert isinstance(screen, PreviewScreen | SendScreen | ComposeDialog | ReportScreen)
+    return str(screen.query_one(selector, Static).content)
+
+
+def states(folder: Path, message: str) -> Counter[str]:
+    with Vault.open(folder, PASSPHRASE) as vault:
+        return Counter(d.state for d in Outbox.of(vault).deliveries(bytes.fromhex(message)))
