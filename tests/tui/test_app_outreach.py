@@ -97,6 +97,7 @@ def test_the_marked_contacts_are_an_audience(tmp_path: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, PreviewScreen)
                     and app.screen.preview is not None)  # fmt: skip
         assert "1 will receive it, 1 excluded, of 2" in status(app.screen, "#status")
+        assert 'Preview: email, news, to 2 chosen contacts "Hi"' in screen_text(app)
         assert "do-not-contact" in screen_text(app)
 
     drive(app_for(folder), script, size=(120, 40))

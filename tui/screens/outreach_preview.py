@@ -61,7 +61,11 @@ class Preview:
 def describe(message: Message) -> str:
     """One line naming a message: channel, kind, audience, subject."""
     subject = f' "{message.subject}"' if message.subject else ""
-    return f"{message.channel}, {message.kind}, to {message.audience}{subject}"
+    audience = message.audience
+    if audience.startswith("ids:"):  # the marked contacts: their ids say nothing to a person
+        count = len([c for c in audience[4:].split(",") if c])
+        audience = f"{count:,} chosen contact" + ("" if count == 1 else "s")
+    return f"{message.channel}, {message.kind}, to {audience}{subject}"
 
 
 def unsubscribe_of(vault: Vault, message: Message) -> str:
