@@ -25,6 +25,10 @@ Rules and reasons (the resume contract):
   ``sent``: history and outbox can never disagree.
 - Recipients are sent to in the order ``preview`` lists them (contact name order).
 - The rate limiter takes an injectable clock and sleep, so tests neither wait nor race.
+- ``run(stop=...)`` is asked before each recipient and again after the rate-limit wait: once
+  it says yes, nothing more is attempted and the rest stays ``queued`` (the TUI's Stop key; a
+  later ``run`` resumes with exactly those). A transport call already started is finished and
+  recorded first, so stopping never leaves a ``sending`` (uncertain) delivery behind.
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ class SendOutcome:
     deferred: int = 0
     frozen_now: int = 0
     notes: list[str] = field(default_factory=list)
+    stopped: bool = False
+    """True when ``stop`` ended the run before every recipient was tried."""
 
 
 def campaign_of(message: Message) -> str:
@@ -169,8 +175,10 @@ class Sender:
             self.vault.interactions.log(item.contact, draft)
 
     def run(self, *, retry_uncertain: bool = False,
-            progress: Callable[[int, int], None] | None = None) -> SendOutcome:
-        """Freeze if needed, settle interrupted sends, then deliver what is left."""
+            progress: Callable[[int, int], None] | None = None,
+            stop: Callable[[], bool] | None = None) -> SendOutcome:
+        """Freeze if needed, settle interrupted sends, then deliver what is left (until
+        ``stop()`` says yes, if given: module rules)."""
         outcome = SendOutcome()
         self.freeze(outcome)
         deliveries = self._settle_interrupted(self.outbox.deliveries(self.message_id), outcome)
@@ -186,7 +194,12 @@ class Sender:
         renderer = Renderer(self.vault, self.message, self.unsubscribe, link=self.link)
         try:
             for done, item in enumerate(todo, 1):
-                self._deliver(item, contacts, renderer, outcome)
+                if stop is not None and stop():
+                    outcome.stopped = True
+                    break
+                self._deliver(item, contacts, renderer, outcome, stop)
+                if outcome.stopped:
+                    break
                 if progress is not None:
                     progress(done, len(todo))
         finally:
@@ -194,7 +207,7 @@ class Sender:
         return outcome
 
     def _deliver(self, item: Delivery, contacts: dict[str, Contact], renderer: Renderer,
-                 outcome: SendOutcome) -> None:
+                 outcome: SendOutcome, stop: Callable[[], bool] | None = None) -> None:
         contact = contacts.get(ids.full(item.contact))
         reason = self._consent_reason(ids.full(item.contact))
         if contact is None or reason:
@@ -203,6 +216,9 @@ class Sender:
             return
         rendered = renderer.render(contact, item.address)
         self.limiter.wait()
+        if stop is not None and stop():  # stopped during the wait: this one stays queued
+            outcome.stopped = True
+            return
         message_id = self.transport.new_id()
         self.outbox.update(item.id, state="sending", message_id=message_id, error="")
         try:

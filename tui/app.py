@@ -212,6 +212,9 @@ class KithApp(App[None]):
         from tui.screens import sync_status  # issue 13
 
         yield from sync_status.commands(self)
+        from tui.screens import outreach  # issue 13: outreach screens
+
+        yield from outreach.commands(self)
 
     def action_sync(self) -> None:
         """Sync status per shared segment and peer; sync now, peers (y)."""

@@ -50,13 +50,10 @@ DESTROY = (
     "shred -u FILE; on SSDs and USB sticks an overwrite may not reach old blocks, so keep "
     "full-disk encryption on), and delete copies in Downloads, email and cloud folders."
 )
-NOT_YET = (
-    ("Outreach", "Email and SMS outreach: not available in the TUI yet; use `kith outreach`"),
-)
 
 
 def commands(app: KithHost) -> Iterator[SystemCommand]:
-    """The palette entries for the dialogs, and for the screens not built yet."""
+    """The palette entries for the dialogs and the organizing screens."""
     yield SystemCommand(
         "Import contacts", "From a vCard, CSV or JSON file", ImportDialog.opener(app)
     )
@@ -65,12 +62,6 @@ def commands(app: KithHost) -> Iterator[SystemCommand]:
     yield SystemCommand("Back up vault", "An encrypted, signed backup file",
                         BackupDialog.opener(app))  # fmt: skip
     yield from screen_commands(app)
-    for title, help_text in NOT_YET:
-
-        def say(title: str = title) -> None:
-            app.notify(f"{title}: not available in the TUI yet (see `kith --help`).")
-
-        yield SystemCommand(title, help_text, say)
 
 
 def _path(text: str) -> Path:

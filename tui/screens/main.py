@@ -83,6 +83,7 @@ class MainScreen(Deleting, Marking, ReloadsOnChangesElsewhere, KithScreen[None])
         Binding("g", "segments", "Segments"),
         Binding("w", "who_may", "Who may", show=False),
         Binding("v", "events", "Events", show=False),
+        Binding("o", "outreach", "Outreach", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_all", "Mark all shown", show=False),
         Binding("u", "unmark_all", "Unmark all", show=False),

@@ -6,6 +6,7 @@
     g       segments: add or remove the marked contacts (or the highlighted one), manage them
     v       events: sign up or check in the marked (or highlighted) contacts; door mode
     w       who of the marked (else of those shown) may be contacted, and why not
+    o       outreach: the marked are an audience (tui/screens/outreach.py)
 
 Rules and reasons:
 - Marks are ids, kept across filters, so "filter, mark, filter again, mark more" works; the
@@ -106,6 +107,12 @@ class Marking:
             ids = [row.id for row in self.current]
             what = f"the {len(ids):,} shown"
         self.app.push_screen(WhoMayScreen(self.roster.vault, ids, what))
+
+    def action_outreach(self) -> None:
+        """Outreach: compose (the marked are an audience), preview, send, report."""
+        from tui.screens.outreach import open_outreach
+
+        open_outreach(self.app)
 
     def marking_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """Palette entries for marks and segments."""
