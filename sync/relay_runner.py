@@ -2,6 +2,7 @@
 
     report = push_relay(replica, client)     # like push_folder: what this relay lacks
     report = pull_relay(replica, client)     # like pull_folder: every item not taken before
+    rounds = sync_configured(replica)        # `kith sync`: pull, then push, per configured relay
 
 The relay is one more transport, not a new protocol: the same sealed bundles and welcomes
 (``sync.bundle``, ``sync.welcome``), taken through the same ``runner.receive`` (every check, one
@@ -24,14 +25,17 @@ Rules and reasons:
 
 from __future__ import annotations
 
-from sync import bundle
-from sync.errors import BadBundle
+from dataclasses import dataclass
+
+from sync import bundle, relay_config
+from sync.errors import BadBundle, NoRelayConfigured
 from sync.relay_config import Scope
 from sync.relay_ids import period_of, periods, segment_mailbox, welcome_mailbox
 from sync.replica import Replica
 from sync.runner import FolderReport, Received, capture_all, now_ms, receive
 from sync.state import SegmentState
 from sync.transports.relay import RelayClient
+from vault.errors import KithError
 
 MAX_ROUNDS = 8
 
@@ -185,3 +189,37 @@ def pull_relay(replica: Replica, client: RelayClient) -> FolderReport:
     replica.status.processed[key] = sorted(n for n in processed if n in listed)
     replica.save()
     return report
+
+
+@dataclass
+class RelayRound:
+    """One configured relay's turn in ``sync_configured``: its reports, or why it failed."""
+
+    base: str
+    pulled: FolderReport | None = None
+    pushed: FolderReport | None = None
+    error: KithError | None = None
+
+
+def sync_configured(replica: Replica) -> list[RelayRound]:
+    """Pull from, then push to, every relay configured per peer or segment (``kith sync``, the
+    TUI's "configured relays"), in URL order.
+
+    A pull comes first so that what is pushed includes what was just learned. A relay that
+    fails (down, refusing) is recorded in its round and the others are still synced: one
+    unreachable relay must not hold back the segments that go through another. Raises
+    ``NoRelayConfigured`` when nothing is configured."""
+    plan = relay_config.plan(replica)
+    if not plan:
+        raise NoRelayConfigured("(set one with `kith sync relay set --peer NAME relay:URL`)")
+    rounds: list[RelayRound] = []
+    for base, scope in plan.items():
+        turn = RelayRound(base)
+        try:
+            with RelayClient(base) as client:
+                turn.pulled = pull_relay(replica, client)
+                turn.pushed = push_relay(replica, client, scope)
+        except KithError as error:
+            turn.error = error
+        rounds.append(turn)
+    return rounds

@@ -1,6 +1,7 @@
 """Sync from the TUI: the CLI's own sync functions, run in a worker thread, with result lines.
 
     sync_target(vault, "~/usb" | "relay:https://...", mode, progress)   kith sync pull + push
+    sync_relays(vault, progress)                                       kith sync (configured relays)
     sync_connect(vault, "HOST:PORT", peer, progress)                  kith sync connect
     sync_serve(vault, "HOST:PORT", progress, stop)                     kith sync serve
     capture_unless_syncing(vault) -> "" | why not                       the after-write capture
@@ -51,6 +52,7 @@ __all__ = [
     "closed_under",
     "host_port",
     "sync_connect",
+    "sync_relays",
     "sync_serve",
     "sync_target",
     "sync_turn",
@@ -177,6 +179,27 @@ def sync_target(vault: Vault, target: str, mode: str, progress: Progress) -> Out
                 progress("Done.", steps, steps)
         except OSError as error:
             raise _folder_error(error) from None
+    return outcome
+
+
+def sync_relays(vault: Vault, progress: Progress) -> Outcome:
+    """``kith sync``: pull then push through every relay set with ``kith sync relay set``
+    (``relay_runner.sync_configured``); one relay that fails is a line, the others still run."""
+    outcome = Outcome()
+    with SYNC_LOCK:
+        progress("Syncing through the configured relays...", 0, 1)
+        rounds = relay_runner.sync_configured(Replica(vault))
+        taken = [t for turn in rounds if turn.pulled is not None for t in turn.pulled.taken]
+        for turn in rounds:
+            if turn.error is not None:
+                outcome.lines.append(f"relay:{safe(turn.base)}: {turn.error.message}")
+                outcome.ok = False
+            elif turn.pulled is not None and turn.pushed is not None:
+                applied = sum(1 for t in turn.pulled.taken if t.applied)
+                outcome.lines.append(f"relay:{safe(turn.base)}: took {applied}, "
+                                     f"wrote {turn.pushed.written} file(s)")  # fmt: skip
+        taken_lines(taken, outcome)
+        progress("Done.", 1, 1)
     return outcome
 
 

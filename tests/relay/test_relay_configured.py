@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from sync import relay_runner
 from sync.bundle import MAX_BUNDLE_BYTES
 from sync.errors import RelayUnreachable
 from sync.replica import Replica
 from tests.conftest import PASSPHRASE, run_kith_process
 from tests.relay.conftest import RelayProcess
 from tests.sync.pair import CONTACT, NOTE, Org, ok, pair
-from tui.commands import sync_relays
 from vault.api import Vault
 
 pytestmark = pytest.mark.slow  # a real relay process and three vaults
@@ -102,7 +102,7 @@ def test_a_relay_restart_mid_sync_and_a_relay_down(
     ok(alice.kith("segment", "add", "Drivers", did))
     ok(alice.kith("segment", "share", "Drivers", "bob"))
 
-    class Killing(sync_relays.RelayClient):
+    class Killing(relay_runner.RelayClient):
         """The relay is SIGKILLed right after the first write it confirmed."""
 
         def put(self, mailbox: bytes, token: bytes, data: bytes) -> int:
@@ -111,7 +111,7 @@ def test_a_relay_restart_mid_sync_and_a_relay_down(
             return seq
 
     with monkeypatch.context() as patch:
-        patch.setattr(sync_relays, "RelayClient", Killing)
+        patch.setattr(relay_runner, "RelayClient", Killing)
         cut = alice.kith("sync")
     assert cut.exit_code == 1, cut.stderr
     assert _one_line(cut.stderr)
@@ -128,7 +128,7 @@ def test_a_relay_restart_mid_sync_and_a_relay_down(
     ok(alice.kith("edit", cid, "--role", ROLE))
     ok(alice.kith("sync"))
 
-    class KillingOnRead(sync_relays.RelayClient):
+    class KillingOnRead(relay_runner.RelayClient):
         """The relay is SIGKILLed as the first item is read."""
 
         def get(self, mailbox: bytes, token: bytes, seq: int,
@@ -137,7 +137,7 @@ def test_a_relay_restart_mid_sync_and_a_relay_down(
             return super().get(mailbox, token, seq, limit)
 
     with monkeypatch.context() as patch:
-        patch.setattr(sync_relays, "RelayClient", KillingOnRead)
+        patch.setattr(relay_runner, "RelayClient", KillingOnRead)
         cut = bob.kith("sync")
     assert cut.exit_code == 1 and _one_line(cut.stderr)
     tenants = next(c for c in bob.contacts() if c["name"] == CONTACT)

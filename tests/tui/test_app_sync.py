@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from sync import session
 from sync.replica import Replica
 from tests.relay.conftest import Backend, RelayProcess
 from tests.sync.pair import CONTACT
 from tests.tui.app_helpers import app_for, drive, screen_text, unlock, until
-from tests.tui.sync_helpers import PASSPHRASE, pair
+from tests.tui.sync_helpers import PASSPHRASE, ok, pair
 from tui.app import KithApp
 from tui.screens.main import MainScreen
 from tui.screens.sync_now import SyncNowDialog
@@ -140,6 +140,53 @@ def test_two_vaults_sync_through_a_relay_from_the_tui(
     assert "refused 0" in results[1] and "took 0" not in results[1]
     with Vault.open(bob.vault_dir, PASSPHRASE) as opened:
         assert CONTACT in [c.name for c in opened.contacts.all()]
+
+
+def test_two_vaults_sync_through_the_configured_relays_from_the_tui(
+    tmp_path: Path, passphrase_file: Path
+) -> None:
+    """Plain `kith sync` from the dialog: the relays set with `kith sync relay set`, nothing
+    typed; then, with the relay gone, one line naming it and the run marked failed."""
+    alice, bob = pair(tmp_path, passphrase_file)
+    data = tmp_path / "relay-data"
+    data.mkdir()
+    relay = RelayProcess(Backend("sqlite", data)).start()
+    ok(alice.kith("sync", "relay", "set", "--peer", "bob", relay.target))
+    ok(bob.kith("sync", "relay", "set", "--peer", "alice", relay.target))
+    results: list[tuple[str, bool]] = []
+
+    def run(org_dir: Path) -> None:
+        async def script(pilot: Pilot[None], app: KithApp) -> None:
+            await unlock(pilot, app, PASSPHRASE)
+            await open_sync(pilot, app)
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SyncNowDialog))
+            dialog = app.screen
+            assert isinstance(dialog, SyncNowDialog)
+            dialog.query_one("#how", Select).value = "relays"
+            await pilot.pause()
+            assert not dialog.query_one("#where", Input).display  # nothing to type
+            dialog.query_one("#run", Button).focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: dialog.result is not None)
+            assert dialog.result is not None
+            results.append((text_of(app, "#result"), dialog.result[1]))
+
+        drive(app_for(org_dir), script)
+
+    try:
+        run(alice.vault_dir)
+        run(bob.vault_dir)
+    finally:
+        relay.stop()
+    assert f"relay:{relay.url}: took 0, wrote 2 file(s)" in results[0][0]  # bundle + welcome
+    assert results[0][1] and results[1][1]
+    assert "took 2 file(s), refused 0" in results[1][0]
+    with Vault.open(bob.vault_dir, PASSPHRASE) as opened:
+        assert CONTACT in [c.name for c in opened.contacts.all()]
+    run(alice.vault_dir)  # the relay is stopped now
+    line, done = results[2]
+    assert not done and line.startswith(f"relay:{relay.url}: The relay did not answer")
 
 
 def test_connect_to_a_peer_who_waits(tmp_path: Path, passphrase_file: Path) -> None:

@@ -23,7 +23,7 @@ import click
 from sync import relay_config, relay_runner
 from sync.replica import Replica
 from sync.runner import FolderReport
-from sync.transports.relay import RelayClient, parse_address
+from sync.transports.relay import parse_address
 from tui.context import KithContext, pass_kith
 from tui.output import emit_json
 from tui.safe_text import safe
@@ -87,28 +87,23 @@ def sync_configured(kith: KithContext,
                     report: Callable[[list[Any]], None]) -> None:
     """``kith sync``: pull then push through every configured relay (module rules)."""
     replica = Replica(kith.unlock())
-    plan = relay_config.plan(replica)
-    if not plan:
+    if not relay_config.plan(replica):
         raise click.UsageError("no relay is configured: `kith sync relay set --peer NAME "
                                "relay:URL`, or use a subcommand (kith sync --help)")
+    rounds = relay_runner.sync_configured(replica)
     failed: KithError | None = None
     taken: list[Any] = []
-    synced = 0
-    for base, scope in plan.items():
-        try:
-            with RelayClient(base) as client:
-                pulled = relay_runner.pull_relay(replica, client)
-                pushed = relay_runner.push_relay(replica, client, scope)
-        except KithError as error:
-            if len(plan) > 1:  # which one failed (with one relay, the error line says it all)
-                click.echo(f"relay:{safe(base)}: {error.message}", err=True)
-            failed = failed or error
-            continue
-        taken += pulled.taken
-        synced += 1
-        _summary(base, pulled, pushed)
-    if synced:  # a lone relay that did not answer leaves one line: its error
-        report(taken)
+    for turn in rounds:
+        if turn.error is not None:
+            if len(rounds) > 1:  # which one failed (with one relay, the error line says it all)
+                click.echo(f"relay:{safe(turn.base)}: {turn.error.message}", err=True)
+            failed = failed or turn.error
+        if turn.pulled is not None:
+            taken += turn.pulled.taken
+        if turn.pulled is not None and turn.pushed is not None:
+            _summary(turn.base, turn.pulled, turn.pushed)
+    if taken or any(turn.error is None for turn in rounds):
+        report(taken)  # a lone relay that did not answer leaves one line: its error
     if failed is not None:
         raise failed
 

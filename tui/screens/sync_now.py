@@ -1,5 +1,6 @@
 """Sync now: with a folder or relay:URL (`kith sync pull` + `push`), by connecting to a peer
-(`kith sync connect`), or by waiting for one (`kith sync serve`).
+(`kith sync connect`), by waiting for one (`kith sync serve`), or through the relays configured
+per peer or segment (`kith sync`).
 
 Rules and reasons:
 - The work is `tui.sync_work`'s, which calls the CLI's sync functions: every rule of the CLI
@@ -26,7 +27,15 @@ from textual.widgets import Button, Input, ProgressBar, Select, Static
 
 from tui.safe_text import safe
 from tui.screens.base import KithModal
-from tui.sync_work import MODES, Outcome, ServeStop, sync_connect, sync_serve, sync_target
+from tui.sync_work import (
+    MODES,
+    Outcome,
+    ServeStop,
+    sync_connect,
+    sync_relays,
+    sync_serve,
+    sync_target,
+)
 from vault.api import Vault
 from vault.errors import KithError
 
@@ -36,11 +45,13 @@ WAYS = (
     ("A folder (USB stick, Syncthing) or relay:URL", "folder"),
     ("Connect to a peer who waits (kith sync serve)", "connect"),
     ("Wait for a peer to connect (serve)", "serve"),
+    ("The relays set with `kith sync relay set` (kith sync)", "relays"),
 )
 PLACEHOLDERS = {
     "folder": "Folder, e.g. /media/usb/kith, or relay:https://relay.example.org",
     "connect": "The peer's address, HOST:PORT (they see it when they wait)",
     "serve": "Listen on HOST:PORT (port 0 picks one; 0.0.0.0 for other machines)",
+    "relays": "",
 }
 
 
@@ -67,6 +78,7 @@ class SyncNowDialog(KithModal[tuple[list[str], bool] | None]):
     SyncNowDialog Input, SyncNowDialog Select { margin: 0 0 1 0; }
     SyncNowDialog #mode, SyncNowDialog #peer { display: none; }
     SyncNowDialog.-folder #mode { display: block; }
+    SyncNowDialog.-relays #where { display: none; }
     SyncNowDialog.-connect #peer { display: block; }
     SyncNowDialog #progress { display: none; }
     SyncNowDialog.-running #progress { display: block; }
@@ -158,6 +170,8 @@ class SyncNowDialog(KithModal[tuple[list[str], bool] | None]):
                 outcome = sync_connect(vault, where, peer, progress)
             elif how == "serve":
                 outcome = sync_serve(vault, where, progress, stop)
+            elif how == "relays":
+                outcome = sync_relays(vault, progress)
             else:
                 outcome = sync_target(vault, where, mode, progress)
         except KithError as error:
