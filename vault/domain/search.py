@@ -1,8 +1,10 @@
-"""The in-memory search index, built after unlock and never written anywhere.
+"""The in-memory search index, built after unlock from the sealed chunks of the persisted index.
 
 Rules and reasons:
 - Plaintext exists only in this process's memory while unlocked; the index is dropped on lock.
-  There is no on-disk index, so search cannot leak what a sealed field hides.
+  On disk the entries exist only sealed, one chunk per key bucket under a key derived from the
+  bucket key (``vault/core/search_chunks.py``, ``search_store.py``), so a delete erases a
+  contact's entry as it erases its record.
 - Matching is accent- and case-insensitive: text is NFKD-decomposed, combining marks dropped,
   then casefolded, so "Zoe" finds "Zoë" and "STRASSE" finds "Straße".
 - A query is split on spaces; every word must match (AND) somewhere in name, emails, org, city
@@ -95,7 +97,10 @@ class SearchIndex:
 
     def add_many(self, contacts: Iterable[Contact]) -> None:
         """Add or replace entries."""
-        fresh = [entry_for(c) for c in contacts]
+        self.add_entries([entry_for(c) for c in contacts])
+
+    def add_entries(self, fresh: Iterable[Entry]) -> None:
+        """Add or replace entries already made (loaded from the persisted index)."""
         with self._lock:
             for entry in fresh:
                 self._entries[entry.id] = entry
