@@ -4,7 +4,7 @@ Table ``search_chunks(bucket, gen, sealed)`` (migration ``0010-search-chunks``) 
 one per bucket of the key tree (``vault/core/keytree.py``). ``sealed`` is the search entries of
 the bucket's contacts (encoded by ``vault/domain/search_codec.py``), or NULL while stale::
 
-    chunk key = HKDF-SHA256(BK[b], enc("kith/search-chunk/2", vault id, b))
+    chunk key = BLAKE2b-256(key = BK[b], enc("kith/search-chunk/2", vault id, b))
     sealed    = aead.seal(chunk key, plaintext, enc("kith/search-chunk/2", vault id, b))
 
 Rules and reasons:
@@ -38,7 +38,7 @@ LABEL = "kith/search-chunk/2"
 
 def chunk_key(bucket_key: bytes, vault_id: bytes, bucket: int) -> bytes:
     """The key that seals bucket ``bucket``'s chunk, derived from its bucket key."""
-    return kdf.hkdf_sha256(bucket_key, LABEL, vault_id, bucket)
+    return kdf.blake2b_subkey(bucket_key, LABEL, vault_id, bucket)
 
 
 def chunk_ad(vault_id: bytes, bucket: int) -> bytes:

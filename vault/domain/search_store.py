@@ -59,7 +59,7 @@ class PersistedIndex:
             entries = decode_chunk(self.chunks.open(bucket, sealed), bucket)
         except (IntegrityError, ValueError):
             return None
-        if [bytes.fromhex(e.id) for e in entries] != ids:
+        if "".join(e.id for e in entries) != b"".join(ids).hex():
             return None
         return entries
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from vault.core.keytree import bucket_bounds, bucket_of
 from vault.domain import search_codec
 from vault.domain.search import Entry
 from vault.domain.search_codec import MAX_CHUNK_BYTES, decode_chunk, encode_chunk
-from vault.encoding import enc
+from vault.encoding import decode, enc
 
 BUCKET = 517
 
@@ -46,48 +47,52 @@ def test_every_truncation_and_any_trailing_byte_is_refused() -> None:
 
 
 def test_wrong_bucket_duplicates_and_order_are_refused() -> None:
-    one = entry()
+    one, two = sorted([entry(), entry("Ana")], key=lambda e: e.id)
     with pytest.raises(ValueError):
         decode_chunk(encode_chunk([one]), BUCKET + 1)
-    duplicated = encode_chunk([one])
-    body = duplicated[4:]
     with pytest.raises(ValueError):
-        decode_chunk((2).to_bytes(4, "big") + body + body, BUCKET)
+        decode_chunk(encode_chunk([one]), BUCKET - 1)
+    ids, updated, tags, lengths, text = decode(encode_chunk([one, two]))
+    for bad_ids in (ids[:16] + ids[:16], ids[16:] + ids[:16]):  # duplicate, out of order
+        with pytest.raises(ValueError):
+            decode_chunk(enc(bad_ids, updated, tags, lengths, text), BUCKET)
 
 
-def _chunk_of(*parts: bytes | str | int) -> bytes:
-    raw = enc(*parts)
-    return (1).to_bytes(4, "big") + len(raw).to_bytes(4, "big") + raw
-
-
-def test_malformed_entries_are_refused() -> None:
-    good_id = bytes.fromhex(entry().id)
-    fields: list[bytes | str | int] = [good_id, "n", "o", "l", 1, "h", "1", "n", enc("t")]
-    assert decode_chunk(_chunk_of(*fields), BUCKET)[0].tags == ("t",)
+def test_malformed_columns_are_refused() -> None:
+    ids, updated, tags, lengths, text = decode(encode_chunk([entry(), entry("Ana")]))
+    assert len(decode_chunk(enc(ids, updated, tags, lengths, text), BUCKET)) == 2
+    longer = struct.pack(">I", struct.unpack(">I", lengths[:4])[0] + 1) + lengths[4:]
     bad_cases = [
-        fields[:8],  # a part missing
-        [*fields, "extra"],  # a part too many
-        [good_id[:15], *fields[1:]],  # short id
-        [*fields[:4], b"\x01" * 7, *fields[5:]],  # time not 8 bytes
-        [*fields[:1], b"\xff\xfe", *fields[2:]],  # not UTF-8
-        [*fields[:8], b"\x01\x00\x00\x00\x09t"],  # tags not an encoding
+        (ids, updated, tags, lengths),  # a part missing
+        (ids, updated, tags, lengths, text, b""),  # a part too many
+        (ids[:-1], updated, tags, lengths, text),  # an id cut short
+        (ids, updated[:-1], tags, lengths, text),  # a time cut short
+        (ids, updated, tags[:-2], lengths, text),  # a tag count missing
+        (ids, updated, b"\x00\x05" + tags[2:], lengths, text),  # tag counts vs lengths
+        (ids, updated, tags, lengths[:-4], text),  # a length missing
+        (ids, updated, tags, longer, text),  # lengths vs text
+        (ids, updated, tags, lengths, text[:-1]),  # text cut short
+        (ids, updated, tags, lengths, b"\xff" + text[1:]),  # not UTF-8
     ]
     for case in bad_cases:
         with pytest.raises(ValueError):
-            decode_chunk(_chunk_of(*case), BUCKET)
+            decode_chunk(enc(*case), BUCKET)
+
+
+def test_too_many_tags_is_not_encodable() -> None:
+    with pytest.raises(ValueError):
+        encode_chunk([entry(tags=("t",) * 70_000)])
 
 
 def test_counts_and_sizes_are_bounded_before_anything_is_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(ValueError):
-        decode_chunk((0xFFFFFFFF).to_bytes(4, "big"), BUCKET)
-    with pytest.raises(ValueError):
-        decode_chunk((1).to_bytes(4, "big") + (0xFFFFFFFF).to_bytes(4, "big") + b"x" * 64, BUCKET)
+        decode_chunk(b"\x05" + (0xFFFFFFFF).to_bytes(4, "big") + b"x" * 64, BUCKET)
     assert MAX_CHUNK_BYTES >= 1 << 20
     monkeypatch.setattr(search_codec, "MAX_CHUNK_BYTES", 64)
     with pytest.raises(ValueError):
-        decode_chunk((0).to_bytes(4, "big") + b"\x00" * 61, BUCKET)
+        decode_chunk(encode_chunk([entry("x" * 60)]), BUCKET)
 
 
 @settings(max_examples=200, deadline=None)
