@@ -18,9 +18,10 @@ Rules and reasons:
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 
-from vault.core.keytree import bucket_of
+from vault.core.keytree import BUCKETS, bucket_bounds, bucket_of
 from vault.core.search_chunks import ChunkStore
 from vault.domain.contacts import RECORD_TYPE, ContactRepository
 from vault.domain.search import Entry, entry_for
@@ -44,40 +45,46 @@ class PersistedIndex:
         self.rebuilt = 0  # chunks rebuilt by the last ``batches`` run (tests, benchmarks)
         self.stored = 0  # chunks written back by it
 
-    def _ids_by_bucket(self) -> dict[int, list[bytes]]:
-        found: dict[int, list[bytes]] = {}
-        for (record_id,) in self.chunks.store.iterate(
-            "SELECT id FROM records WHERE type = ? ORDER BY id", (RECORD_TYPE,)
-        ):
-            rid = bytes(record_id)
-            found.setdefault(bucket_of(rid), []).append(rid)
+    def _ids_by_bucket(self) -> dict[int, bytes]:
+        """Each bucket's contact ids, concatenated in order (a plaintext index scan)."""
+        ids = [
+            bytes(r[0])
+            for r in self.chunks.store.execute(
+                "SELECT id FROM records WHERE type = ? ORDER BY id", (RECORD_TYPE,)
+            )
+        ]
+        found: dict[int, bytes] = {}
+        start = 0
+        for bucket in range(BUCKETS):
+            hi = bucket_bounds(bucket)[1]
+            end = len(ids) if hi is None else bisect_left(ids, hi, lo=start)
+            if end > start:
+                found[bucket] = b"".join(ids[start:end])
+            start = end
         return found
 
-    def _open(self, bucket: int, sealed: bytes, ids: list[bytes]) -> list[Entry] | None:
+    def _open(self, bucket: int, sealed: bytes, ids: bytes) -> list[Entry] | None:
         """The chunk's entries if it is current, else None."""
         try:
-            entries = decode_chunk(self.chunks.open(bucket, sealed), bucket)
+            return decode_chunk(self.chunks.open(bucket, sealed), bucket, ids)
         except (IntegrityError, ValueError):
             return None
-        if "".join(e.id for e in entries) != b"".join(ids).hex():
-            return None
-        return entries
 
     def batches(self, progress: Progress | None = None) -> Iterator[list[Entry]]:
         """Every contact's entry, a batch at a time; stale chunks rebuilt and written back."""
         rows = self.chunks.rows()  # gens first, then the records they must match
         ids = self._ids_by_bucket()
-        total = sum(len(v) for v in ids.values())
+        total = sum(len(v) // 16 for v in ids.values())
         done = 0
         batch: list[Entry] = []
         stale: dict[int, int] = {}
         reloaded = False
         for bucket, gen, sealed in rows:
-            entries = None if sealed is None else self._open(bucket, sealed, ids.get(bucket, []))
+            entries = None if sealed is None else self._open(bucket, sealed, ids.get(bucket, b""))
             if entries is None and sealed is not None and not reloaded:
                 reloaded = True  # another process may have re-keyed: reload the table once
                 self.chunks.tree.reload()
-                entries = self._open(bucket, sealed, ids.get(bucket, []))
+                entries = self._open(bucket, sealed, ids.get(bucket, b""))
             if entries is None:
                 stale[bucket] = gen
                 continue
@@ -105,14 +112,15 @@ class PersistedIndex:
         self.rebuilt = len(stale)
         self.stored = self._store(rebuilt, stale)
 
-    def _rebuild(self, stale: dict[int, int], ids: dict[int, list[bytes]]) -> Iterator[Entry]:
+    def _rebuild(self, stale: dict[int, int], ids: dict[int, bytes]) -> Iterator[Entry]:
         if len(stale) > STREAM_ABOVE:
             for contact in self.contacts.all():
                 if bucket_of(bytes.fromhex(contact.id)) in stale:
                     yield entry_for(contact)
             return
         for bucket in sorted(stale):
-            for record_id in ids.get(bucket, []):
+            joined = ids.get(bucket, b"")
+            for record_id in (joined[i : i + 16] for i in range(0, len(joined), 16)):
                 with contextlib.suppress(NotFound):  # deleted meanwhile: its gen has moved
                     yield entry_for(self.contacts.get_by_id(record_id))
 

@@ -249,3 +249,14 @@ def test_the_triggers_survive_every_migration(vault: Vault) -> None:
         for r in vault.live_store.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     }
     assert {"search_chunks_insert", "search_chunks_update", "search_chunks_delete"} <= names
+
+
+def test_a_contact_holding_a_separator_is_indexed_but_its_bucket_not_persisted(
+    vault: Vault, vault_dir: Path
+) -> None:
+    odd = vault.contacts.add(ContactDraft(name="Odd\x1ename", tags=("x",)))
+    vault.contacts.add(ContactDraft(name="Plain"))
+    vault.lock()
+    assert assert_current(vault_dir) == BUCKETS
+    assert stale_buckets(vault_dir) == {bucket_of(bytes.fromhex(odd.id))}
+    assert assert_current(vault_dir) == 1  # rebuilt from the records, every time

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import struct
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from vault.core.keytree import bucket_bounds, bucket_of
 from vault.domain import search_codec
 from vault.domain.search import Entry
-from vault.domain.search_codec import MAX_CHUNK_BYTES, decode_chunk, encode_chunk
+from vault.domain.search_codec import MAX_CHUNK_BYTES, RS, US, decode_chunk, encode_chunk
 from vault.encoding import decode, enc
 
 BUCKET = 517
@@ -46,42 +45,53 @@ def test_every_truncation_and_any_trailing_byte_is_refused() -> None:
         decode_chunk(data + b"\x00", BUCKET)
 
 
-def test_wrong_bucket_duplicates_and_order_are_refused() -> None:
+def test_wrong_bucket_duplicates_order_and_other_ids_are_refused() -> None:
     one, two = sorted([entry(), entry("Ana")], key=lambda e: e.id)
     with pytest.raises(ValueError):
         decode_chunk(encode_chunk([one]), BUCKET + 1)
     with pytest.raises(ValueError):
         decode_chunk(encode_chunk([one]), BUCKET - 1)
-    ids, updated, tags, lengths, text = decode(encode_chunk([one, two]))
+    ids, updated, text = decode(encode_chunk([one, two]))
     for bad_ids in (ids[:16] + ids[:16], ids[16:] + ids[:16]):  # duplicate, out of order
         with pytest.raises(ValueError):
-            decode_chunk(enc(bad_ids, updated, tags, lengths, text), BUCKET)
+            decode_chunk(enc(bad_ids, updated, text), BUCKET)
+    assert decode_chunk(enc(ids, updated, text), BUCKET, ids) == [one, two]
+    with pytest.raises(ValueError):  # not the ids the records table lists
+        decode_chunk(enc(ids, updated, text), BUCKET, ids[:16])
 
 
 def test_malformed_columns_are_refused() -> None:
-    ids, updated, tags, lengths, text = decode(encode_chunk([entry(), entry("Ana")]))
-    assert len(decode_chunk(enc(ids, updated, tags, lengths, text), BUCKET)) == 2
-    longer = struct.pack(">I", struct.unpack(">I", lengths[:4])[0] + 1) + lengths[4:]
+    ids, updated, text = decode(encode_chunk([entry(), entry("Ana")]))
+    assert len(decode_chunk(enc(ids, updated, text), BUCKET)) == 2
     bad_cases = [
-        (ids, updated, tags, lengths),  # a part missing
-        (ids, updated, tags, lengths, text, b""),  # a part too many
-        (ids[:-1], updated, tags, lengths, text),  # an id cut short
-        (ids, updated[:-1], tags, lengths, text),  # a time cut short
-        (ids, updated, tags[:-2], lengths, text),  # a tag count missing
-        (ids, updated, b"\x00\x05" + tags[2:], lengths, text),  # tag counts vs lengths
-        (ids, updated, tags, lengths[:-4], text),  # a length missing
-        (ids, updated, tags, longer, text),  # lengths vs text
-        (ids, updated, tags, lengths, text[:-1]),  # text cut short
-        (ids, updated, tags, lengths, b"\xff" + text[1:]),  # not UTF-8
+        (ids, updated),  # a part missing
+        (ids, updated, text, b""),  # a part too many
+        (ids[:-1], updated, text),  # an id cut short
+        (ids, updated[:-1], text),  # a time cut short
+        (ids[:16], updated[:8], text),  # text for two entries, one entry
+        (ids, updated, text + RS.encode()),  # a piece too many
+        (ids, updated, text.rsplit(RS.encode(), 1)[0]),  # a piece missing
+        (ids, updated, b"\xff" + text[1:]),  # not UTF-8
+        (b"", b"", text),  # text without entries
     ]
     for case in bad_cases:
         with pytest.raises(ValueError):
             decode_chunk(enc(*case), BUCKET)
 
 
-def test_too_many_tags_is_not_encodable() -> None:
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"tags": ("a" + US + "b",)},
+        {"tags": ("",)},
+        {"name": "x" + RS},
+        {"haystack": RS},
+        {"tags": ("t" + RS,)},
+    ],
+)
+def test_values_holding_a_separator_are_not_encodable(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
-        encode_chunk([entry(tags=("t",) * 70_000)])
+        encode_chunk([entry()._replace(**bad)])  # type: ignore[arg-type]
 
 
 def test_counts_and_sizes_are_bounded_before_anything_is_read(
