@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from vault.domain.model import Contact
 
+_NAME_ORDER = operator.attrgetter("sort_key", "id")  # the order of every listing
 _PHONEISH = re.compile(r"^[\d\s+().\-/]+$")
 _NON_DIGIT = re.compile(r"\D")
 
@@ -137,7 +138,7 @@ class SearchIndex:
         """
         with self._lock:
             if self._by_name is None:
-                self._by_name = sorted(self._entries.values(), key=lambda e: (e.sort_key, e.id))
+                self._by_name = sorted(self._entries.values(), key=_NAME_ORDER)
                 self._haystacks = [e.haystack for e in self._by_name]
                 self._phones = [e.phone_digits for e in self._by_name]
             return self._by_name, self._haystacks, self._phones
@@ -168,6 +169,12 @@ class SearchIndex:
         )
         if reusable and last is not None and folded.startswith(last[0]):
             matches = _Query(folded).filter(last[1])
+        elif tag is None and self._by_name is None:
+            # Not sorted yet (a one-shot ``kith search``, or the first keystroke): filter the
+            # entries, then sort only the matches, instead of sorting 100,000 entries first.
+            with self._lock:
+                rows = list(self._entries.values())
+            matches = sorted(_Query(folded).filter(rows), key=_NAME_ORDER)
         elif tag is None:
             matches = _Query(folded).filter_sorted(*self._sorted())
         else:

@@ -29,6 +29,7 @@ crash or mislead the search):
 from __future__ import annotations
 
 import struct
+from functools import partial
 
 from vault.core.keytree import bucket_bounds
 from vault.domain.search import Entry
@@ -38,6 +39,7 @@ MAX_CHUNK_BYTES = 1 << 28
 """A chunk larger than this is refused (a bucket holds ~98 contacts at 100,000)."""
 RS, US = "\x1e", "\x1f"
 _COLUMNS = 7
+_make_entry = partial(tuple.__new__, Entry)  # Entry._make without its Python frame
 
 
 def encode_chunk(entries: list[Entry]) -> bytes:
@@ -83,7 +85,8 @@ def decode_chunk(data: bytes, bucket: int, ids_expected: bytes | None = None) ->
         if raw_text:
             raise ValueError("text without entries")
         return []
-    _check_ids(ids, n, bucket)
+    if ids_expected is None:  # else equal to the records' ids: in order, unique, in the bucket
+        _check_ids(ids, n, bucket)
     pieces = raw_text.decode("utf-8").split(RS)
     if len(pieces) != _COLUMNS * n:
         raise ValueError("text pieces")
@@ -91,23 +94,20 @@ def decode_chunk(data: bytes, bucket: int, ids_expected: bytes | None = None) ->
         pieces[k * n : (k + 1) * n] for k in range(_COLUMNS)
     )
     hexed = ids.hex()
-    return list(
-        map(
-            Entry._make,
-            zip(
-                [hexed[i : i + 32] for i in range(0, 32 * n, 32)],
-                names,
-                orgs,
-                localities,
-                [tuple(t.split(US)) if t else () for t in tag_text],
-                struct.unpack(f">{n}Q", updated_col),
-                haystacks,
-                digits,
-                sort_keys,
-                strict=True,
-            ),
-        )
+    tag_tuples = {t: tuple(t.split(US)) if t else () for t in dict.fromkeys(tag_text)}
+    columns = zip(
+        map(hexed.__getitem__, map(slice, range(0, 32 * n, 32), range(32, 32 * n + 32, 32))),
+        names,
+        orgs,
+        localities,
+        map(tag_tuples.__getitem__, tag_text),
+        struct.unpack(f">{n}Q", updated_col),
+        haystacks,
+        digits,
+        sort_keys,
+        strict=True,
     )
+    return list(map(_make_entry, columns))
 
 
 def _check_ids(ids: bytes, n: int, bucket: int) -> None:

@@ -260,3 +260,20 @@ def test_a_contact_holding_a_separator_is_indexed_but_its_bucket_not_persisted(
     assert assert_current(vault_dir) == BUCKETS
     assert stale_buckets(vault_dir) == {bucket_of(bytes.fromhex(odd.id))}
     assert assert_current(vault_dir) == 1  # rebuilt from the records, every time
+
+
+def test_a_first_search_before_any_sort_equals_one_after(vault: Vault) -> None:
+    """The one-shot path (filter, then sort the matches) and the keystroke path (scan the
+    sorted lists) give the same list, in the same order."""
+    vault.contacts.add_many(
+        [ContactDraft(name=n, phones=(Phone(f"+336123400{i:02d}"),)) for i, n in enumerate(
+            ["Zoë B", "zoe a", "Zoe", "Ana Zoé", "Bob", "ZOË", "Zoe"] * 3
+        )]
+    )  # fmt: skip
+    contacts = list(vault.contacts.all())
+    for query in ("zoe", "zo", "a", "06 12 34 00 01", "3400", "zoe a", "nothing"):
+        fresh, warmed = SearchIndex(), SearchIndex()
+        fresh.add_many(contacts)
+        warmed.add_many(contacts)
+        warmed.entries()  # sorted now
+        assert fresh.search(query) == warmed.search(query), query
