@@ -29,6 +29,7 @@ from typing import NamedTuple
 from vault.domain.model import Contact
 
 _NAME_ORDER = operator.attrgetter("sort_key", "id")  # the order of every listing
+_HAYSTACK, _PHONES = operator.attrgetter("haystack"), operator.attrgetter("phone_digits")
 _PHONEISH = re.compile(r"^[\d\s+().\-/]+$")
 _NON_DIGIT = re.compile(r"\D")
 
@@ -174,7 +175,8 @@ class SearchIndex:
             # entries, then sort only the matches, instead of sorting 100,000 entries first.
             with self._lock:
                 rows = list(self._entries.values())
-            matches = sorted(_Query(folded).filter(rows), key=_NAME_ORDER)
+            hay, phones = list(map(_HAYSTACK, rows)), list(map(_PHONES, rows))
+            matches = sorted(_Query(folded).filter_sorted(rows, hay, phones), key=_NAME_ORDER)
         elif tag is None:
             matches = _Query(folded).filter_sorted(*self._sorted())
         else:
@@ -221,7 +223,8 @@ class _Query:
     def filter_sorted(
         self, entries: list[Entry], haystacks: list[str], phones: list[str]
     ) -> list[Entry]:
-        """``filter`` over the whole index, scanning its parallel string lists."""
+        """``filter`` over the whole index, scanning its parallel string lists (in any order:
+        the result keeps the order of ``entries``)."""
         words, digits = self.words, self.digits
         word_hits = [words[0] in h for h in haystacks]
         if digits:  # an entry found by its phone need not contain the words
