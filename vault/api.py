@@ -3,7 +3,7 @@
     Vault.create(dir, passphrase)  -> an unlocked Vault (calibrated Argon2id unless told)
     Vault.open(dir, passphrase)    -> an unlocked Vault, or CannotUnlock / NoVault
     vault.contacts                 -> ContactRepository
-    vault.search_index()           -> SearchIndex (built on first use, or in the background)
+    vault.search_index()           -> SearchIndex (loaded from its sealed chunks on first use)
     vault.change_passphrase(new)   -> a new VMK: database re-encrypted, headers rewritten
     vault.lock()                   -> closes the database and drops every key reference
     burn(dir)                      -> destroys both header copies first, then the rest
