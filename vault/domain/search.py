@@ -30,6 +30,7 @@ from vault.domain.model import Contact
 
 _NAME_ORDER = operator.attrgetter("sort_key", "id")  # the order of every listing
 _HAYSTACK, _PHONES = operator.attrgetter("haystack"), operator.attrgetter("phone_digits")
+_ID = operator.attrgetter("id")
 _PHONEISH = re.compile(r"^[\d\s+().\-/]+$")
 _NON_DIGIT = re.compile(r"\D")
 
@@ -106,9 +107,9 @@ class SearchIndex:
 
     def add_entries(self, fresh: Iterable[Entry]) -> None:
         """Add or replace entries already made (loaded from the persisted index)."""
+        rows = list(fresh)
         with self._lock:
-            for entry in fresh:
-                self._entries[entry.id] = entry
+            self._entries.update(zip(map(_ID, rows), rows, strict=True))
             self._last = None
             self._by_name = None
 
@@ -235,10 +236,12 @@ class _Query:
                 for i in either
                 if phone_hits[i] or all(w in haystacks[i] for w in words[1:])
             ]
-        found = list(compress(entries, word_hits))
-        if len(words) > 1:
-            found = [e for e in found if all(w in e.haystack for w in words[1:])]
-        return found
+        if len(words) == 1:
+            return list(compress(entries, word_hits))
+        kept = list(compress(range(len(entries)), word_hits))
+        for word in words[1:]:  # one plain scan per further word, over what is left
+            kept = [i for i in kept if word in haystacks[i]]
+        return [entries[i] for i in kept]
 
     def filter(self, pool: Iterable[Entry]) -> list[Entry]:
         """The entries of ``pool`` that match, in pool order."""

@@ -67,9 +67,17 @@ def encode_chunk(entries: list[Entry]) -> bytes:
     )
 
 
-def decode_chunk(data: bytes, bucket: int, ids_expected: bytes | None = None) -> list[Entry]:
+def decode_chunk(
+    data: bytes,
+    bucket: int,
+    ids_expected: bytes | None = None,
+    tag_cache: dict[str, tuple[str, ...]] | None = None,
+) -> list[Entry]:
     """Strict inverse of ``encode_chunk`` for a chunk of ``bucket``; ``ValueError`` otherwise,
-    also when ``ids_expected`` (the bucket's ids, concatenated in order) differs."""
+    also when ``ids_expected`` (the bucket's ids, concatenated in order) differs.
+
+    ``tag_cache`` (one per load, dropped with it) shares the tag tuples between chunks: a vault
+    has few distinct tag sets, so most chunks split none."""
     if len(data) > MAX_CHUNK_BYTES:
         raise ValueError("chunk size")
     parts = decode(data, max_parts=3)
@@ -94,7 +102,9 @@ def decode_chunk(data: bytes, bucket: int, ids_expected: bytes | None = None) ->
         pieces[k * n : (k + 1) * n] for k in range(_COLUMNS)
     )
     hexed = ids.hex()
-    tag_tuples = {t: tuple(t.split(US)) if t else () for t in dict.fromkeys(tag_text)}
+    tag_tuples = {} if tag_cache is None else tag_cache
+    for t in set(tag_text).difference(tag_tuples):  # the few tag sets not seen yet
+        tag_tuples[t] = tuple(t.split(US)) if t else ()
     columns = zip(
         map(hexed.__getitem__, map(slice, range(0, 32 * n, 32), range(32, 32 * n + 32, 32))),
         names,

@@ -66,6 +66,7 @@ class PersistedIndex:
         self.contacts = contacts
         self.rebuilt = 0  # chunks rebuilt by the last ``batches`` run (tests, benchmarks)
         self.stored = 0  # chunks written back by it
+        self._tags: dict[str, tuple[str, ...]] = {}  # tag tuples shared by the chunks of a load
 
     def _ids_by_bucket(self) -> dict[int, bytes]:
         """Each bucket's contact ids, concatenated in order (a plaintext index scan, returned
@@ -89,7 +90,7 @@ class PersistedIndex:
     def _open(self, bucket: int, sealed: bytes, ids: bytes) -> list[Entry] | None:
         """The chunk's entries if it is current, else None."""
         try:
-            return decode_chunk(self.chunks.open(bucket, sealed), bucket, ids)
+            return decode_chunk(self.chunks.open(bucket, sealed), bucket, ids, self._tags)
         except (IntegrityError, ValueError):
             return None
 
@@ -133,6 +134,7 @@ class PersistedIndex:
         if progress:
             progress(done, total)
         self.rebuilt = len(stale)
+        self._tags = {}
         self.stored = self._store(rebuilt, stale)
 
     def _rebuild(self, stale: dict[int, int], ids: dict[int, bytes]) -> Iterator[Entry]:
