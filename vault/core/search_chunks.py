@@ -34,6 +34,8 @@ from vault.encoding import enc
 from vault.errors import IntegrityError
 
 LABEL = "kith/search-chunk/2"
+MISSING = -1
+"""The ``gen`` of a bucket whose row is missing."""
 
 
 def chunk_key(bucket_key: bytes, vault_id: bytes, bucket: int) -> bytes:
@@ -55,13 +57,13 @@ class ChunkStore:
         self.vault_id = vault_id
 
     def rows(self) -> list[tuple[int, int, bytes | None]]:
-        """``(bucket, gen, sealed or None)`` of every bucket, in bucket order."""
-        return [
-            (int(b), int(g), None if s is None else bytes(s))
-            for b, g, s in self.store.execute(
-                "SELECT bucket, gen, sealed FROM search_chunks ORDER BY bucket"
-            )
-        ]
+        """``(bucket, gen, sealed or None)`` of all 1024 buckets, in bucket order; a bucket
+        whose row is missing (removed by hand, say) is ``(bucket, MISSING, None)``: stale."""
+        found = {
+            int(b): (int(g), None if s is None else bytes(s))
+            for b, g, s in self.store.execute("SELECT bucket, gen, sealed FROM search_chunks")
+        }
+        return [(b, *found.get(b, (MISSING, None))) for b in range(BUCKETS)]
 
     def open(self, bucket: int, sealed: bytes) -> bytes:
         """The plaintext of one chunk under the current bucket key; ``IntegrityError`` if it
@@ -83,6 +85,13 @@ class ChunkStore:
         with self.store.transaction():
             keys = self.tree.table()
             for bucket, gen, plaintext in chunks:
+                if gen == MISSING:  # put the row back, stale: the next load fills it by gen
+                    self.store.execute(
+                        "INSERT OR IGNORE INTO search_chunks (bucket, gen, sealed) "
+                        "VALUES (?, 0, NULL)",
+                        (bucket,),
+                    )
+                    continue
                 sealed = aead.seal(
                     chunk_key(keys[bucket], self.vault_id, bucket),
                     plaintext,

@@ -277,3 +277,16 @@ def test_a_first_search_before_any_sort_equals_one_after(vault: Vault) -> None:
         warmed.add_many(contacts)
         warmed.entries()  # sorted now
         assert fresh.search(query) == warmed.search(query), query
+
+
+def test_a_missing_chunk_row_is_stale_and_put_back(vault: Vault, vault_dir: Path) -> None:
+    made = vault.contacts.add(ContactDraft(name="Kept anyway"))
+    vault.search_index()
+    bucket = bucket_of(bytes.fromhex(made.id))
+    vault.live_store.execute("DELETE FROM search_chunks WHERE bucket = ?", (bucket,))
+    vault.lock()
+    got, reference, rebuilt = load(vault_dir)
+    assert got == reference and [e.name for e in got] == ["Kept anyway"] and rebuilt == 1
+    assert stale_buckets(vault_dir) == {bucket}  # the row is back, stale
+    assert assert_current(vault_dir) == 1  # filled now, under its gen
+    assert assert_current(vault_dir) == 0
