@@ -5,7 +5,8 @@
 Reports, in one run:
 - one ``contacts.delete`` in process (shred rows, re-key one bucket of the key tree, new root,
   header state written in place twice with fsync): median and max over ``--deletes`` deletes;
-- ``kith delete ID --yes`` as a real process (Python start, unlock with the test KDF, delete);
+- ``kith delete ID --yes`` as a real process (Python start, unlock with the test KDF, delete),
+  median and max of 5;
 - the baseline: deleting one row by id from a plain SQLCipher table of the same N rows (same
   settings, one transaction, committed), measured the same way, and the ratio.
 Target (issue 12 §3): ``kith delete`` well under 300 ms at 100,000 contacts.
@@ -24,6 +25,8 @@ from pathlib import Path
 
 from bench.common import synthetic_contacts, table, temp_vault, timed
 from vault.core.store import Store
+
+PROCESS_RUNS = 5
 
 
 def plain_delete_seconds(n: int, deletes: int) -> list[float]:
@@ -62,19 +65,23 @@ def main() -> None:
             made += vault.contacts.add_many(drafts[i : i + 5000])
         in_process = [timed(lambda r=r: vault.contacts.delete([r])) for r in made[:k]]
         vault_dir = vault.path
-        victim = made[k].hex()
+        victims = [r.hex() for r in made[k : k + PROCESS_RUNS]]
         vault.lock()
         secret = vault_dir.parent / "pw"
         secret.write_text("bench\n")  # bench.common.temp_vault's passphrase
         env = {**os.environ, "KITH_VAULT": str(vault_dir), "KITH_PASSPHRASE_FILE": str(secret)}
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-m", "tui", "delete", victim, "--yes"],
-            env=env,
-            capture_output=True,
-            check=False,
-        )
-        process = time.perf_counter() - start
+        processes = []
+        for victim in victims:
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "tui", "delete", victim, "--yes"],
+                env=env,
+                capture_output=True,
+                check=False,
+            )
+            processes.append(time.perf_counter() - start)
+            assert done.returncode == 0, done.stderr
+        process = statistics.median(processes)
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "tui", "info"], env=env, capture_output=True, check=False
@@ -90,7 +97,11 @@ def main() -> None:
                 ("contacts.delete, median", f"{med * 1000:.1f} ms"),
                 ("contacts.delete, max", f"{max(in_process) * 1000:.1f} ms"),
                 ("ratio median / plain", f"{med / med_plain:.1f}x"),
-                ("`kith delete` process", f"{process * 1000:.0f} ms  (target < 300 ms)"),
+                (
+                    f"`kith delete` process, median of {len(processes)}",
+                    f"{process * 1000:.0f} ms, max {max(processes) * 1000:.0f} ms"
+                    "  (target < 300 ms)",
+                ),
                 ("`kith info` process (start + unlock)", f"{unlock_only * 1000:.0f} ms"),
             ]
         )

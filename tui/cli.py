@@ -20,25 +20,9 @@ from pathlib import Path
 
 import click
 
-from tui.commands import (
-    activity,
-    backup,
-    contacts,
-    events,
-    geo_map,
-    intake_cmds,
-    interchange,
-    introduce,
-    organizing,
-    outreach,
-    relations,
-    relay_cmds,
-    segments,
-    sync_cmds,
-    vault_cmds,
-)
 from tui.context import KithContext, default_vault_dir
 from tui.errors import NameTooLong, TuiPassphraseFromStdin
+from tui.lazy_group import LazyGroup
 from tui.passphrase import PassphraseSource
 from tui.process_guard import harden
 from tui.signals import Terminated, terminate_like_ctrl_c
@@ -46,8 +30,70 @@ from tui.text_guard import guard
 from vault import is_disk_full
 from vault.errors import DiskFull, KithError
 
+# Every command by name, imported when first used (tui/lazy_group.py): start-up pays only for
+# the command being run (issue 12 §3). Issue numbers as in the README.
+COMMANDS = {
+    "init": "tui.commands.vault_cmds:init",
+    "passwd": "tui.commands.vault_cmds:passwd",
+    "info": "tui.commands.vault_cmds:info",
+    "burn": "tui.commands.vault_cmds:burn_cmd",
+    "check": "tui.commands.vault_cmds:check",
+    "add": "tui.commands.contacts:add",
+    "show": "tui.commands.contacts:show",
+    "list": "tui.commands.contacts:list_contacts",
+    "search": "tui.commands.contacts:search",
+    "edit": "tui.commands.contacts:edit",
+    "delete": "tui.commands.contacts:delete",
+    "segment": "tui.commands.segments:segment",
+    "relate": "tui.commands.relations:relate",
+    "unrelate": "tui.commands.relations:unrelate",
+    "relations": "tui.commands.relations:relations",
+    "target": "tui.commands.organizing:target",
+    "retain": "tui.commands.organizing:retain",
+    "expire": "tui.commands.organizing:expire",
+    "stats": "tui.commands.organizing:stats",
+    "log": "tui.commands.activity:log",
+    "history": "tui.commands.activity:history",
+    "prefs": "tui.commands.activity:prefs",
+    "may-contact": "tui.commands.activity:may_contact",
+    "saved": "tui.commands.activity:saved",
+    "event": "tui.commands.events:event",
+    "backup": "tui.commands.backup:backup_group",
+    "recovery-key": "tui.commands.backup:recovery_key",
+    "import": "tui.commands.interchange:import_cmd",
+    "export": "tui.commands.interchange:export_cmd",
+    "duplicates": "tui.commands.interchange:duplicates",
+    "merge": "tui.commands.interchange:merge",
+    "outreach": "tui.commands.outreach:outreach",
+    "id": "tui.commands.sync_cmds:id_group",
+    "peer": "tui.commands.sync_cmds:peer_group",
+    "sync": "tui.commands.sync_cmds:sync_group",
+    "relay": "tui.commands.relay_cmds:relay_group",
+    "intake": "tui.commands.intake_cmds:intake_group",
+    "map": "tui.commands.geo_map:map_cmd",
+    "introduce": "tui.commands.introduce:introduce",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+def _prepare(name: str, command: click.Command) -> None:
+    """Finish a command when its module is first imported: sub-commands that live in another
+    module, then the text guard over the whole subtree (issue 14)."""
+    if name == "segment":  # issue 7
+        from tui.commands import sync_cmds
+
+        assert isinstance(command, click.Group)
+        command.add_command(sync_cmds.share)
+        command.add_command(sync_cmds.unshare)
+    guard(command)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    prepare=_prepare,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--vault",
     "vault_dir",
@@ -105,51 +151,8 @@ def tui_cmd(ctx: click.Context, idle_timeout: float | None) -> None:
     run_app(kith.vault_dir, idle_timeout=idle_timeout, passphrase=passphrase)
 
 
-for command in (
-    vault_cmds.init,
-    vault_cmds.passwd,
-    vault_cmds.info,
-    vault_cmds.burn_cmd,
-    vault_cmds.check,
-    contacts.add,
-    contacts.show,
-    contacts.list_contacts,
-    contacts.search,
-    contacts.edit,
-    contacts.delete,
-    segments.segment,
-    relations.relate,
-    relations.unrelate,
-    relations.relations,
-    organizing.target,
-    organizing.retain,
-    organizing.expire,
-    organizing.stats,
-    activity.log,
-    activity.history,
-    activity.prefs,
-    activity.may_contact,
-    activity.saved,
-    events.event,
-    backup.backup_group,  # issue 4
-    backup.recovery_key,
-    interchange.import_cmd,  # issue 3
-    interchange.export_cmd,
-    interchange.duplicates,
-    interchange.merge,
-    outreach.outreach,  # issue 8
-    sync_cmds.id_group,  # issue 7
-    sync_cmds.peer_group,
-    sync_cmds.sync_group,
-    relay_cmds.relay_group,  # issue 16
-    intake_cmds.intake_group,
-    geo_map.map_cmd,  # issue 17
-    introduce.introduce,
-):
-    cli.add_command(command)
-segments.segment.add_command(sync_cmds.share)  # issue 7
-segments.segment.add_command(sync_cmds.unshare)
-guard(cli)  # issue 14: every text argument passes the vault's text check (exit 5)
+guard(cli)  # issue 14: every text argument passes the vault's text check (exit 5); lazily
+# loaded commands are guarded by _prepare
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,6 @@ from click.core import ParameterSource
 from tui.passphrase import PassphraseSource
 from vault.domain.model import ContactDraft
 from vault.errors import InvalidInput
-from vault.interchange.json_io import read_contact_object
 
 MAX_CONTACT_BYTES = 1024 * 1024
 
@@ -50,6 +49,8 @@ def read_contact(source: str, passphrases: PassphraseSource) -> tuple[ContactDra
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("(the contact file is not UTF-8 text)") from None
+    from vault.interchange.json_io import read_contact_object  # only with --from: start-up cost
+
     return read_contact_object(text)
 
 

@@ -3,7 +3,7 @@
     Vault.create(dir, passphrase)  -> an unlocked Vault (calibrated Argon2id unless told)
     Vault.open(dir, passphrase)    -> an unlocked Vault, or CannotUnlock / NoVault
     vault.contacts                 -> ContactRepository
-    vault.search_index()           -> SearchIndex (built on first use, or in the background)
+    vault.search_index()           -> SearchIndex (loaded from its sealed chunks on first use)
     vault.change_passphrase(new)   -> a new VMK: database re-encrypted, headers rewritten
     vault.lock()                   -> closes the database and drops every key reference
     burn(dir)                      -> destroys both header copies first, then the rest
@@ -28,6 +28,7 @@ from vault.core.files import fsync_directory
 from vault.core.identity import DeviceIdentity, load_or_create
 from vault.core.private_dirs import make_private_dir
 from vault.core.records import RecordStore
+from vault.core.search_chunks import ChunkStore
 from vault.core.store import Store
 from vault.crypto import kdf
 from vault.domain import activity_index as _activity
@@ -41,6 +42,7 @@ from vault.domain.relationships import RelationshipRepository
 from vault.domain.retention import ExpiryOutcome, Plan, Retention
 from vault.domain.saved_search import SavedSearchRepository
 from vault.domain.search import SearchIndex
+from vault.domain.search_store import PersistedIndex
 from vault.domain.segments import SegmentRepository
 from vault.domain.stats import Engagement, engagement
 from vault.domain.targets import TargetRepository
@@ -226,25 +228,21 @@ class Vault:
         return self.setting("region", DEFAULT_REGION)
 
     def search_index(self, *, progress: Callable[[int, int], None] | None = None) -> SearchIndex:
-        """The search index, decrypting every contact into memory on first call."""
+        """The search index, loaded on first call from its sealed chunks (stale ones rebuilt
+        from the records: ``vault/domain/search_store.py``)."""
         with self._index_lock:
             if self._index is None:
                 index = SearchIndex()
-                total = self.contacts.count()
-                batch: list[Any] = []
-                done = 0
-                for contact in self.contacts.all():
-                    batch.append(contact)
-                    if len(batch) >= 1000:
-                        index.add_many(batch)
-                        done += len(batch)
-                        batch = []
-                        if progress:
-                            progress(done, total)
-                index.add_many(batch)
+                for batch in self.search_entries().batches(progress):
+                    index.add_entries(batch)
                 index.complete = True
                 self._index = index
             return self._index
+
+    def search_entries(self) -> PersistedIndex:
+        """The persisted search index (the TUI fills its own ``SearchIndex`` from it)."""
+        chunks = ChunkStore(self.live_store, self._opened.tree, self.vault_id)
+        return PersistedIndex(chunks, self.contacts)
 
     def check(self) -> int:
         """Verify the whole vault (``check_all``); returns how many contacts were opened."""

@@ -22,7 +22,10 @@ def command_paths() -> list[tuple[str, ...]]:
     paths: list[tuple[str, ...]] = []
 
     def walk(group: click.Group, prefix: tuple[str, ...]) -> None:
-        for name, command in sorted(group.commands.items()):
+        ctx = click.Context(group)  # list_commands/get_command: lazy commands are loaded too
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
             if command.hidden:
                 continue
             path = (*prefix, name)

@@ -41,7 +41,8 @@ from tui.widgets import ContactList
 from tui.widgets.tick_box import TickBox
 from vault.api import Vault, is_vault
 from vault.crypto.kdf import TEST_PARAMS
-from vault.domain.model import Contact, ContactDraft
+from vault.domain.model import ContactDraft
+from vault.domain.search import Entry
 
 
 def said(app: KithApp) -> str:
@@ -227,7 +228,7 @@ def test_the_list_stays_at_the_top_while_contacts_load(
     gate, batches = threading.Event(), [0]
     add = roster.Roster._add
 
-    def held(self: roster.Roster, batch: list[Contact]) -> bool:
+    def held(self: roster.Roster, batch: list[Entry]) -> bool:
         batches[0] += 1
         if batches[0] == 2:
             gate.wait(timeout=120)

@@ -13,6 +13,7 @@ from tui.screens.roster import EntryRows, Roster, View
 from tui.widgets.contact_list import ContactRow
 from vault.api import Vault
 from vault.domain.model import Address, ContactDraft, Email, Phone
+from vault.domain.search import entry_for
 
 # -- Roster -------------------------------------------------------------------------------------
 
@@ -55,9 +56,9 @@ def test_locking_during_fill_stops_it_quietly(
 def test_a_contact_deleted_while_filling_is_not_brought_back(opened: Vault) -> None:
     roster = Roster(opened)
     first = next(opened.contacts.all())
-    roster._add([first])
+    roster._add([entry_for(first)])
     roster.delete(first.id)
-    roster._add([first])  # the fill had already read it
+    roster._add([entry_for(first)])  # the fill had already read it
     assert first.id not in {r.id for r in roster.rows(View())}
     opened.lock()
 

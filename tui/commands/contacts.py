@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import click
 
-from tui.commands import sync_cmds
+from tui.after_write import after_write
 from tui.contact_input import from_option, given_on_command_line, read_contact
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
@@ -361,7 +361,7 @@ def _save_edit(
     vault: Vault, record_id: bytes, draft: ContactDraft, base: ContactDraft, as_json: bool
 ) -> None:
     contact = vault.contacts.update(record_id, draft, base=base)
-    sync_cmds.after_write(vault)  # issue 7: shared records become signed ops
+    after_write(vault)  # issue 7: shared records become signed ops
     if as_json:
         emit_json(contact.to_json())
     else:
@@ -385,5 +385,5 @@ def delete(kith: KithContext, contact_id: str, yes: bool) -> None:
         if not click.confirm(prompt, err=True):
             raise Cancelled
     repo.delete([record_id])
-    sync_cmds.after_write(vault)  # issue 7
+    after_write(vault)  # issue 7
     click.echo(f"deleted {short_id(contact.id)}", err=True)

@@ -23,29 +23,18 @@ import click
 from sync import report as sync_report
 from sync import runner, session
 from sync.bodies import Role
-from sync.capture import capture_after_write
 from sync.errors import UnknownPeer
 from sync.replica import Replica
 from sync.safety import device_number, invitation_code, parse_invitation, safety_number
+from tui.after_write import after_write  # noqa: F401 (re-exported for segments.py)
 from tui.commands import relay_cmds, sync_relays
 from tui.context import KithContext, pass_kith
 from tui.errors import Cancelled, ConfirmationRequired
 from tui.output import emit_json, when
 from tui.safe_text import safe
-from vault import Vault
 from vault.errors import InvalidInput, KithError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def after_write(vault: Vault) -> None:
-    """Turn local edits of shared records into signed ops now (``sync.capture``: the policy the
-    TUI shares); a failure is a warning, since the edit itself is saved."""
-    try:
-        capture_after_write(vault)
-    except KithError as error:  # the edit itself is saved; the next sync command retries
-        click.echo(f"warning: the change is saved but not yet queued for sync: {error.message}",
-                   err=True)
 
 
 def _mine(replica: Replica) -> tuple[bytes, bytes]:

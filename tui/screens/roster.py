@@ -2,11 +2,11 @@
 background, and the views (filter, tag, sort) computed from it. No Textual here.
 
 Rules and reasons:
-- The index is filled by one background thread, a batch at a time, so the first screen never
-  waits for 100,000 decryptions (about 17 s on a small laptop): the list shows the first batch
-  after a fraction of a second and grows while the rest is decrypted. The TUI owns this index
-  (a `vault.domain.search.SearchIndex` fed from `vault.domain.contacts.all()`) rather than calling
-  `Vault.search_index()`, which only returns once everything is decrypted.
+- The index is filled by one background thread, a batch at a time, from the vault's persisted
+  search index (`Vault.search_entries()`: 1024 sealed chunks, only stale ones rebuilt from the
+  records), so the list shows the first batch after a fraction of a second and every contact is
+  searchable soon after. The TUI owns this index (a `vault.domain.search.SearchIndex`) rather
+  than calling `Vault.search_index()`, which only returns once everything is loaded.
 - Every read and write of the index goes through one lock, so a search never caches a result
   computed from a batch that was being added at the same moment.
 - Views are lazy: `EntryRows` makes a `ContactRow` only when the list draws that row, so a view of
@@ -130,7 +130,7 @@ class Roster:
         *,
         cancelled: Callable[[], bool] = lambda: False,
     ) -> bool:
-        """Decrypt every contact into the index, calling `publish(loaded, total)` after each batch.
+        """Load every contact into the index, calling `publish(loaded, total)` after each batch.
 
         Runs in a worker thread. Returns False if cancelled or closed (locked) before the end:
         a lock closes the database under the loop, and the error that causes is expected.
@@ -138,15 +138,16 @@ class Roster:
         try:
             self.total = self.vault.contacts.count()
             publish(0, self.total)  # the count is known: say so before the first batch
-            batch: list[Contact] = []
+            batch: list[Entry] = []
             size = FIRST_BATCH
-            for contact in self.vault.contacts.all():
-                batch.append(contact)
-                if len(batch) >= size:
-                    if not self._add(batch) or cancelled():
-                        return False
-                    publish(self.loaded, self.total)
-                    batch, size = [], BATCH
+            for loaded in self.vault.search_entries().batches():
+                for entry in loaded:
+                    batch.append(entry)
+                    if len(batch) >= size:
+                        if not self._add(batch) or cancelled():
+                            return False
+                        publish(self.loaded, self.total)
+                        batch, size = [], BATCH
             if not self._add(batch) or cancelled():
                 return False
         except Exception:
@@ -158,13 +159,13 @@ class Roster:
         publish(self.loaded, self.total)
         return True
 
-    def _add(self, batch: list[Contact]) -> bool:
+    def _add(self, batch: list[Entry]) -> bool:
         with self._lock:
             if self.closed:
                 return False
             if self._deleted:
                 batch = [c for c in batch if c.id not in self._deleted]
-            self.index.add_many(batch)
+            self.index.add_entries(batch)
             self.loaded = len(self.index)
             self._version += 1
             return True

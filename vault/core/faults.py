@@ -3,7 +3,7 @@
 ``crash_point(name)`` kills the process with SIGKILL, at once and without cleanup, when the
 environment variable ``KITH_TEST_CRASH_AT`` equals ``name``; otherwise it does nothing. Only the
 real-process tests set it (``tests/vault/core/test_passwd_rotation.py``,
-``tests/vault/core/test_erasure_attacks.py``);
+``tests/vault/core/test_erasure_attacks.py``, ``tests/vault/core/test_search_chunk_erasure.py``);
 the names are the places listed in docs/storage-format.md ("Crash safety").
 """
 

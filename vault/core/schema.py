@@ -22,7 +22,7 @@ import time
 
 from vault.core.store import Store
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (
+MIGRATIONS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
     (
         "0001-sealed-records",
         """
@@ -185,6 +185,60 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # The persisted search index (issue 12 §3), see vault/core/search_chunks.py: one row per
+        # key bucket, its contacts' search entries sealed under a key derived from the bucket's
+        # key (NULL while stale). The triggers make a chunk stale in the same transaction as any
+        # change to a record of its bucket, whatever code path writes it. A tuple, because a
+        # trigger body holds semicolons. The bucket (first 10 bits of the id) is computed from
+        # hex(id), as SQL has no bit operations on blobs. A delete of any record type makes its
+        # bucket's chunk stale, because a delete re-keys the bucket; an insert or update only
+        # when a contact changes.
+        "0010-search-chunks",
+        (
+            """
+            CREATE TABLE search_chunks (
+                bucket INTEGER PRIMARY KEY CHECK (bucket BETWEEN 0 AND 1023),
+                gen    INTEGER NOT NULL,
+                sealed BLOB
+            )
+            """,
+            """
+            WITH RECURSIVE b(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM b WHERE n < 1023)
+            INSERT INTO search_chunks (bucket, gen, sealed) SELECT n, 0, NULL FROM b
+            """,
+            """
+            CREATE TRIGGER search_chunks_insert AFTER INSERT ON records
+            WHEN NEW.type = 'contact' BEGIN
+                UPDATE search_chunks SET gen = gen + 1, sealed = NULL WHERE bucket =
+                  (instr('0123456789ABCDEF', substr(hex(NEW.id), 1, 1)) - 1) * 64
+                + (instr('0123456789ABCDEF', substr(hex(NEW.id), 2, 1)) - 1) * 4
+                + (instr('0123456789ABCDEF', substr(hex(NEW.id), 3, 1)) - 1) / 4;
+            END
+            """,
+            """
+            CREATE TRIGGER search_chunks_update AFTER UPDATE ON records
+            WHEN NEW.type = 'contact' OR OLD.type = 'contact' BEGIN
+                UPDATE search_chunks SET gen = gen + 1, sealed = NULL WHERE bucket =
+                  (instr('0123456789ABCDEF', substr(hex(OLD.id), 1, 1)) - 1) * 64
+                + (instr('0123456789ABCDEF', substr(hex(OLD.id), 2, 1)) - 1) * 4
+                + (instr('0123456789ABCDEF', substr(hex(OLD.id), 3, 1)) - 1) / 4;
+                UPDATE search_chunks SET gen = gen + 1, sealed = NULL WHERE bucket =
+                  (instr('0123456789ABCDEF', substr(hex(NEW.id), 1, 1)) - 1) * 64
+                + (instr('0123456789ABCDEF', substr(hex(NEW.id), 2, 1)) - 1) * 4
+                + (instr('0123456789ABCDEF', substr(hex(NEW.id), 3, 1)) - 1) / 4;
+            END
+            """,
+            """
+            CREATE TRIGGER search_chunks_delete AFTER DELETE ON records BEGIN
+                UPDATE search_chunks SET gen = gen + 1, sealed = NULL WHERE bucket =
+                  (instr('0123456789ABCDEF', substr(hex(OLD.id), 1, 1)) - 1) * 64
+                + (instr('0123456789ABCDEF', substr(hex(OLD.id), 2, 1)) - 1) * 4
+                + (instr('0123456789ABCDEF', substr(hex(OLD.id), 3, 1)) - 1) / 4;
+            END
+            """,
+        ),
+    ),
 )
 
 
@@ -203,8 +257,9 @@ def migrate(store: Store) -> list[str]:
     for name, sql in MIGRATIONS:
         if name in done:
             continue
+        statements = sql if isinstance(sql, tuple) else tuple(sql.split(";"))
         with store.transaction():
-            for statement in (s.strip() for s in sql.split(";")):
+            for statement in (s.strip() for s in statements):
                 if statement:
                     store.execute(statement)
             store.execute(

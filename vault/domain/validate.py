@@ -16,9 +16,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from vault.domain.model import Address, ContactDraft, Email, Phone
 from vault.domain.names import split_full_name
 from vault.domain.text import require_text_in
@@ -44,6 +41,8 @@ def split_label(text: str) -> tuple[str, str]:
 
 def normalize_email(text: str, label: str = "", *, position: int = 1) -> Email:
     """A validated, normalized email address."""
+    from email_validator import EmailNotValidError, validate_email  # start-up: issue 12 §3
+
     try:
         result = validate_email(text.strip(), check_deliverability=False)
     except EmailNotValidError:
@@ -55,6 +54,8 @@ def normalize_phone(
     text: str, region: str, label: str = "", *, strict: bool, position: int = 1
 ) -> Phone:
     """E.164 if the number parses for ``region``; else refused (strict) or kept as typed."""
+    import phonenumbers  # imported when first used: process start-up (issue 12 §3)
+
     raw = text.strip()
     try:
         number = phonenumbers.parse(raw, region.upper() or None)
@@ -74,6 +75,8 @@ def normalize_phone(
 
 def check_region(region: str) -> str:
     """A two-letter region code phonenumbers knows (``FR``, ``US``...)."""
+    import phonenumbers
+
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput("(region must be a two-letter country code such as FR or US)")
