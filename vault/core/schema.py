@@ -19,10 +19,15 @@ while only the small index takes random inserts is 2.5x faster at 100,000 contac
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from vault.core.repack import repack_fields
 from vault.core.store import Store
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (
+# A migration is SQL statements separated by ";", or a function run inside the transaction.
+Migration = str | Callable[[Store], None]
+
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     (
         "0001-sealed-records",
         """
@@ -185,6 +190,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    # Speed (issue 12): a record's sealed fields packed into one value of its records row
+    # (vault/core/packed.py, vault/core/repack.py); indexed_fields lists the records holding a
+    # field that must be found without opening anything (the retention rules' "expiry").
+    ("0010-packed-fields", repack_fields),
 )
 
 
@@ -204,9 +213,12 @@ def migrate(store: Store) -> list[str]:
         if name in done:
             continue
         with store.transaction():
-            for statement in (s.strip() for s in sql.split(";")):
-                if statement:
-                    store.execute(statement)
+            if callable(sql):
+                sql(store)
+            else:
+                for statement in (s.strip() for s in sql.split(";")):
+                    if statement:
+                        store.execute(statement)
             store.execute(
                 "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, int(time.time()))
             )

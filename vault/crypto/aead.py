@@ -112,6 +112,19 @@ def open_sealed(key: bytes, sealed: bytes, ad: bytes) -> bytes:
     return unpad(open_exact(key, sealed, ad))
 
 
+def seal_at(key: bytes, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
+    """Pad to a 32-byte bucket and encrypt under a nonce the CALLER guarantees unique for
+    ``key``: ``ciphertext | tag``, nothing else stored. Only the packed fields of a record use it
+    (``vault/core/packed.py``: a fresh random 16-byte seed per write, the entry's index after it;
+    the uniqueness argument is in docs/storage-format.md, "Packed fields")."""
+    return _xchacha_encrypt(key, nonce, pad(plaintext), ad)
+
+
+def open_at(key: bytes, nonce: bytes, body: bytes, ad: bytes) -> bytes:
+    """Inverse of ``seal_at``; the tag is checked before the padding is looked at."""
+    return unpad(_xchacha_decrypt(key, nonce, body, ad))
+
+
 def raw_xchacha_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, ad: bytes) -> bytes:
     """The primitive ``open_exact`` uses, bare, for known-answer tests (Wycheproof)."""
     return _xchacha_decrypt(key, nonce, ciphertext_and_tag, ad)
