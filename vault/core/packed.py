@@ -184,10 +184,21 @@ def pack_verbatim(rows: Iterable[tuple[str, int, bytes]]) -> bytes:
 
 
 def seal_fields(
-    cdk: bytes, home: bytes, record_id: bytes, fields: Mapping[str, tuple[int, bytes]]
+    cdk: bytes,
+    home: bytes,
+    record_id: bytes,
+    fields: Mapping[str, tuple[int, bytes]],
+    *,
+    seed: bytes | None = None,
 ) -> bytes:
-    """Layout 2: every ``{name: (version, value)}`` sealed under ``cdk`` with a fresh seed."""
-    seed = os.urandom(SEED_BYTES)
+    """Layout 2: every ``{name: (version, value)}`` sealed under ``cdk`` with a fresh seed.
+
+    ``seed`` exists only so golden-vector tests can pin the output; production callers never
+    pass it (a repeated seed under one CDK would repeat nonces).
+    """
+    seed = os.urandom(SEED_BYTES) if seed is None else seed
+    if len(seed) != SEED_BYTES:
+        raise ValueError("a seed is 16 bytes")
     ordered = sorted((name.encode("utf-8"), name) for name in fields)
     entries = []
     for index, (raw_name, name) in enumerate(ordered):
