@@ -30,6 +30,7 @@ Rules and reasons:
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -111,50 +112,52 @@ def parse(blob: bytes) -> Packed:
         raise _refuse()
     layout = blob[0]
     offset = 1 + SEED_BYTES if layout == LAYOUT_SEEDED else 1
-    seed = blob[1:offset]
     if offset + 2 > size:
         raise _refuse()
     count = int.from_bytes(blob[offset : offset + 2], "big")
-    offset += 2
     if count > MAX_FIELDS:
         raise _refuse()
-    entries: list[Entry] = []
+    entries = _entries(blob, offset + 2, count, _OVERHEAD[layout])
+    return Packed(layout, blob[1 : 1 + SEED_BYTES] if layout == LAYOUT_SEEDED else b"", entries)
+
+
+_LENGTHS = struct.Struct(">II")
+
+
+def _entries(blob: bytes, offset: int, count: int, overhead: int) -> tuple[Entry, ...]:
+    """``count`` entries from ``offset`` to the very end; every length checked before use."""
+    size = len(blob)
+    smallest, largest = overhead + aead.PAD_BUCKET, _BODY_MAX + overhead
+    bucket = aead.PAD_BUCKET
     previous = b""
+    out: list[Entry] = []
     for _ in range(count):
-        entry, previous, offset = _entry(blob, offset, _OVERHEAD[layout], previous)
-        entries.append(entry)
+        if offset >= size:
+            raise _refuse()
+        end = offset + 1 + blob[offset]
+        if end == offset + 1 or end + 8 > size:
+            raise _refuse()
+        raw_name = blob[offset + 1 : end]
+        version, body_len = _LENGTHS.unpack_from(blob, end)
+        start = end + 8
+        offset = start + body_len
+        if (
+            raw_name <= previous  # strictly ascending: no duplicates, one canonical order
+            or version == 0
+            or not smallest <= body_len <= largest
+            or (body_len - overhead) % bucket
+            or offset > size
+        ):
+            raise _refuse()
+        try:
+            name = raw_name.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _refuse() from None
+        out.append(Entry(name, version, blob[start:offset]))
+        previous = raw_name
     if offset != size:
         raise _refuse()
-    return Packed(layout, seed, tuple(entries))
-
-
-def _entry(blob: bytes, offset: int, overhead: int, previous: bytes) -> tuple[Entry, bytes, int]:
-    """The entry at ``offset``, its raw name and the offset after it; checked before slicing."""
-    size = len(blob)
-    if offset + 1 > size:
-        raise _refuse()
-    name_len = blob[offset]
-    end = offset + 1 + name_len
-    if name_len == 0 or end + 8 > size:
-        raise _refuse()
-    raw_name = blob[offset + 1 : end]
-    if raw_name <= previous:  # strictly ascending: no duplicates, one canonical order
-        raise _refuse()
-    version = int.from_bytes(blob[end : end + 4], "big")
-    body_len = int.from_bytes(blob[end + 4 : end + 8], "big")
-    start = end + 8
-    if (
-        version == 0
-        or not overhead + aead.PAD_BUCKET <= body_len <= _BODY_MAX + overhead
-        or (body_len - overhead) % aead.PAD_BUCKET
-        or body_len > size - start
-    ):
-        raise _refuse()
-    try:
-        name = raw_name.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _refuse() from None
-    return Entry(name, version, blob[start : start + body_len]), raw_name, start + body_len
+    return tuple(out)
 
 
 def _pack(head: bytes, entries: Iterable[tuple[bytes, int, bytes]]) -> bytes:
@@ -200,14 +203,22 @@ def seal_fields(
     if len(seed) != SEED_BYTES:
         raise ValueError("a seed is 16 bytes")
     ordered = sorted((name.encode("utf-8"), name) for name in fields)
-    entries = []
-    for index, (raw_name, name) in enumerate(ordered):
+    head = _SEEDED + field_ad(home, record_id, "", 0)[:-16]  # up to the name's length
+    items: list[tuple[bytes, bytes]] = []
+    for raw_name, name in ordered:
         version, value = fields[name]
         if len(value) > MAX_FIELD_BYTES:
             raise InvalidInput("(a field is larger than 1 MiB)")
-        ad = _SEEDED + field_ad(home, record_id, name, version)
-        body = aead.seal_at(cdk, seed + index.to_bytes(8, "big"), value, ad)
-        entries.append((raw_name, version, body))
+        if not 0 < version <= MAX_VERSION:
+            raise InvalidInput("(a field was written too many times)")
+        ad = b"".join(
+            (head, len(raw_name).to_bytes(4, "big"), raw_name, _LEN8, version.to_bytes(8, "big"))
+        )
+        items.append((value, ad))
+    bodies = aead.seal_indexed(cdk, seed, items)
+    entries = [
+        (raw, fields[name][0], body) for (raw, name), body in zip(ordered, bodies, strict=True)
+    ]
     return _pack(_SEEDED + seed, entries)
 
 
@@ -219,18 +230,25 @@ def open_fields(
     names: frozenset[str] | None = None,
 ) -> dict[str, bytes]:
     """``{name: value}`` of every field (or only ``names``), each verified against its AD."""
-    out: dict[str, bytes] = {}
-    seeded = packed.layout == LAYOUT_SEEDED
-    for index, entry in enumerate(packed.entries):
-        if names is not None and entry.name not in names:
+    if packed.layout != LAYOUT_SEEDED:
+        return {
+            e.name: aead.open_sealed(cdk, e.body, field_ad(home, record_id, e.name, e.version))
+            for e in packed.entries
+            if names is None or e.name in names
+        }
+    head = _SEEDED + field_ad(home, record_id, "", 0)[:-16]  # up to the name's length
+    items: list[tuple[int, bytes, bytes]] = []
+    opened: list[str] = []
+    for index, e in enumerate(packed.entries):
+        if names is not None and e.name not in names:
             continue
-        ad = field_ad(home, record_id, entry.name, entry.version)
-        if seeded:
-            nonce = packed.seed + index.to_bytes(8, "big")
-            out[entry.name] = aead.open_at(cdk, nonce, entry.body, _SEEDED + ad)
-        else:
-            out[entry.name] = aead.open_sealed(cdk, entry.body, ad)
-    return out
+        raw_name = e.name.encode("utf-8")
+        ad = b"".join(
+            (head, len(raw_name).to_bytes(4, "big"), raw_name, _LEN8, e.version.to_bytes(8, "big"))
+        )
+        items.append((index, e.body, ad))
+        opened.append(e.name)
+    return dict(zip(opened, aead.open_indexed(cdk, packed.seed, items), strict=True))
 
 
 def versions_of(blob: bytes) -> list[tuple[str, int]]:
