@@ -13,7 +13,9 @@ Every value a user typed is sealed per field (``vault/core/records.py``).
 ``fields`` and ``record_keys`` are rowid tables with a unique index rather than ``WITHOUT
 ROWID`` tables: their ~100-byte sealed rows are keyed by random record ids, and appending rows
 while only the small index takes random inserts is 2.5x faster at 100,000 contacts
-(measured: bench/bench_vault.py).
+(measured: bench/bench_vault.py). Since ``0010-packed-fields`` a record's sealed fields live in
+its ``records`` row (``records.packed``, ``vault/core/packed.py``) and ``fields`` is gone: one row
+per record instead of one per field (issue 12, speed and size).
 """
 
 from __future__ import annotations
