@@ -15,7 +15,9 @@ from vault.core.store import Store
 from vault.errors import AmbiguousId, NotFound
 
 ID_BYTES = 16
-INDEXED_NAMES = frozenset({"expiry"})  # field names findable without opening: indexed_fields
+# Field names findable without opening anything (``indexed_fields``, kept by RecordStore's
+# writes). Adding a name needs a new migration that fills ``indexed_fields`` for it.
+INDEXED_NAMES = frozenset({"expiry"})
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
