@@ -193,3 +193,21 @@ def test_size_per_field_is_name_plus_25_bytes_plus_the_padded_value(vault: Vault
     rid = bytes.fromhex(vault.contacts.add(ContactDraft(name="Ana", org="x" * 31)).id)
     blob = packed_helpers.blob_of(vault.live_store, rid)
     assert len(blob) == 19 + (1 + 4 + 4 + 4 + 16 + 32) + (1 + 3 + 4 + 4 + 16 + 32)
+
+
+def test_fields_found_by_name_without_opening_anything(vault: Vault) -> None:
+    """``expiry`` (field retention) is listed in ``indexed_fields`` as writes add and remove it;
+    other names are found from the packed names."""
+    records = vault.records
+    a = records.create("contact", {"name": b"A", "org": b"Coop"}, vault.private_segment)
+    b = records.create("contact", {"name": b"B", "expiry": b"{}"}, vault.private_segment)
+    assert records.ids_with_field("contact", "org") == [a]
+    assert records.ids_with_field("contact", "expiry") == [b]
+    records.update(a, {"expiry": b"{}"})
+    assert records.ids_with_field("contact", "expiry") == sorted([a, b])
+    records.update(b, {"expiry": None})
+    records.reseal(a, fresh_key=True)
+    assert records.ids_with_field("contact", "expiry") == [a]
+    records.shred([a])
+    assert records.ids_with_field("contact", "expiry") == []
+    assert vault.live_store.execute("SELECT * FROM indexed_fields") == []
