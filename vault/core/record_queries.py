@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 
 from vault import ids
+from vault.core import packed
 from vault.core.store import Store
 from vault.errors import AmbiguousId, NotFound
 
 ID_BYTES = 16
+# Field names findable without opening anything (``indexed_fields``, kept by RecordStore's
+# writes). Adding a name needs a new migration that fills ``indexed_fields`` for it.
+INDEXED_NAMES = frozenset({"expiry"})
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
@@ -70,18 +74,31 @@ class RecordQueries:
     def ids_with_field(self, record_type: str, name: str) -> list[bytes]:
         """Ids of records of ``record_type`` that have a field called ``name`` (names are plain).
 
-        ``name`` is a field name from Kith's own code (checked below), written into the SQL as a
-        literal so SQLite can use a partial index such as ``fields_with_expiry``.
+        A name in ``INDEXED_NAMES`` (the retention rules' ``expiry``) is answered from
+        ``indexed_fields`` without reading any record; any other name reads the packed values'
+        names (every record of the type; no key, nothing decrypted).
         """
         if not _FIELD_NAME.fullmatch(name):
             raise ValueError("field names are lowercase identifiers")
-        rows = self.store.execute(
-            f"SELECT f.record_id FROM fields f WHERE f.name = '{name}' AND EXISTS "  # noqa: S608
-            "(SELECT 1 FROM records r WHERE r.id = f.record_id AND r.type = ?) "
-            "ORDER BY f.record_id",
-            (record_type,),
-        )
-        return [bytes(r[0]) for r in rows]
+        if name in INDEXED_NAMES:
+            rows = self.store.execute(
+                "SELECT i.record_id FROM indexed_fields i JOIN records r ON r.id = i.record_id "
+                "WHERE i.name = ? AND r.type = ? ORDER BY i.record_id",
+                (name, record_type),
+            )
+            return [bytes(r[0]) for r in rows]
+        return [
+            bytes(rid)
+            for rid, blob in self.store.iterate(
+                "SELECT id, packed FROM records WHERE type = ? ORDER BY id", (record_type,)
+            )
+            if any(e.name == name for e in packed.parse(bytes(blob)).entries)
+        ]
+
+    def field_versions(self, record_id: bytes) -> list[tuple[str, int]]:
+        """``(name, version)`` of every field of one record (no key needed); [] if none."""
+        row = self.store.one("SELECT packed FROM records WHERE id = ?", (record_id,))
+        return packed.versions_of(bytes(row[0])) if row is not None else []
 
     def created_times(
         self, record_type: str, segment_id: bytes | None = None

@@ -1,9 +1,15 @@
 """The generic store of sealed records: contacts, interactions, events, relationships, notes.
 
 A record has an id (16 random bytes), a type, a home segment, a record data key (CDK) and
-fields. Each field value is sealed on its own under the CDK (``aead.seal``: padded to 32 bytes)::
+fields. Each field value is sealed on its own under the CDK (padded to 32 bytes)::
 
     AD = enc("kith/field/1", home segment id, record id, field name, field version)
+
+and a record's sealed fields are packed into one value of its ``records`` row (``packed``:
+``vault/core/packed.py``), so a contact costs one record row and one key row instead of a row
+per field (issue 12: import time and size). Field names that code must find without opening
+anything (``INDEXED_NAMES``: the retention rules' ``expiry``) are also listed in
+``indexed_fields``. Every write changes the ``records`` row, so a trigger on it sees them all.
 
 The CDK is stored only wrapped, once per segment the record belongs to, under the key of its
 bucket in the key tree (format 2, ``vault/core/keytree.py``)::
@@ -29,17 +35,19 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from vault.core import packed
 from vault.core.keyring import Keyring
 from vault.core.keytree import KeyTree
+from vault.core.packed import MAX_FIELD_BYTES, field_ad
 from vault.core.record_links import RecordLinks
-from vault.core.record_queries import ID_BYTES, RecordQueries
+from vault.core.record_queries import ID_BYTES, INDEXED_NAMES, RecordQueries
 from vault.core.record_segments import RecordSegments
 from vault.core.store import Store
 from vault.crypto import aead
 from vault.encoding import enc
 from vault.errors import IntegrityError, InvalidInput, NotFound
 
-MAX_FIELD_BYTES = 1 << 20  # 1 MiB: larger values belong in attachments, not fields
+__all__ = ["MAX_FIELD_BYTES", "Record", "RecordStore", "cdk_ad", "field_ad"]
 
 
 @dataclass(frozen=True)
@@ -54,35 +62,6 @@ class Record:
     fields: Mapping[str, bytes]
     segments: tuple[bytes, ...] = ()
     expires: int | None = None
-
-
-_FIELD_AD_HEAD = enc("kith/field/1", b"", b"", "", 0)[:17]  # count byte + the label part
-_LEN16 = (16).to_bytes(4, "big")
-_LEN8 = (8).to_bytes(4, "big")
-
-
-def field_ad(home_segment: bytes, record_id: bytes, name: str, version: int) -> bytes:
-    """The associated data of one sealed field: ``enc("kith/field/1", home, id, name, version)``.
-
-    Built from precomputed pieces for 16-byte ids (it runs once per field on every read and
-    write); the result is byte-identical to ``enc`` (pinned by the golden vectors).
-    """
-    if len(home_segment) != 16 or len(record_id) != 16 or not 0 <= version < 1 << 64:
-        return enc("kith/field/1", home_segment, record_id, name, version)
-    raw_name = name.encode("utf-8")
-    return b"".join(
-        (
-            _FIELD_AD_HEAD,
-            _LEN16,
-            home_segment,
-            _LEN16,
-            record_id,
-            len(raw_name).to_bytes(4, "big"),
-            raw_name,
-            _LEN8,
-            version.to_bytes(8, "big"),
-        )
-    )
 
 
 def cdk_ad(segment_id: bytes, epoch: int, record_id: bytes) -> bytes:
@@ -141,33 +120,25 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
         """Store many records in one transaction (import, benchmarks)."""
         epoch = self._epoch(segment_id)
         now = int(self._now()) if created is None else created
-        record_rows: list[tuple[bytes, str, bytes, int, int]] = []
+        record_rows: list[tuple[bytes, str, bytes, int, int, bytes]] = []
         cdks: list[tuple[bytes, bytes]] = []
-        field_rows: list[tuple[bytes, str, int, bytes]] = []
+        marks: list[tuple[bytes, str]] = []
         made: list[bytes] = []
         id_iter = iter(ids) if ids is not None else None
         for values in batch:
             given = next(id_iter, None) if id_iter is not None else None
             record_id = given or os.urandom(ID_BYTES)
             cdk = aead.random_key()
-            record_rows.append((record_id, record_type, segment_id, now, now))
+            fields = {name: (1, value) for name, value in values.items()}
+            blob = packed.seal_fields(cdk, segment_id, record_id, fields)
+            record_rows.append((record_id, record_type, segment_id, now, now, blob))
             cdks.append((record_id, cdk))
-            for name, value in values.items():
-                _check_size(value)
-                field_rows.append(
-                    (
-                        record_id,
-                        name,
-                        1,
-                        aead.seal(cdk, value, field_ad(segment_id, record_id, name, 1)),
-                    )
-                )
+            marks += ((record_id, name) for name in INDEXED_NAMES.intersection(values))
             made.append(record_id)
         # Rows in id order: the unique indexes then take their random ids as one ordered run
         # per batch, which keeps index pages hot in the page cache.
         record_rows.sort()
         cdks.sort()
-        field_rows.sort()
         with self.store.transaction():
             # Wrapped inside the transaction: the bucket keys are current while the lock is held.
             key_rows = [
@@ -175,7 +146,8 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
                 for rid, cdk in cdks
             ]
             self.store.executemany(
-                "INSERT INTO records (id, type, home_segment, created, updated) VALUES (?,?,?,?,?)",
+                "INSERT INTO records (id, type, home_segment, created, updated, packed) "
+                "VALUES (?,?,?,?,?,?)",
                 record_rows,
             )
             self.store.executemany(
@@ -183,35 +155,50 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
                 "VALUES (?,?,?,?)",
                 key_rows,
             )
-            self.store.executemany(
-                "INSERT INTO fields (record_id, name, version, sealed) VALUES (?,?,?,?)", field_rows
-            )
+            if marks:
+                self.store.executemany(
+                    "INSERT INTO indexed_fields (record_id, name) VALUES (?,?)", marks
+                )
         return made
 
     def update(self, record_id: bytes, changes: Mapping[str, bytes | None]) -> None:
-        """Set (or with ``None`` remove) fields; each written field's version goes up by one."""
-        home, cdk = self._open_cdk(record_id)
-        versions: dict[str, int] = dict(
-            self.store.execute("SELECT name, version FROM fields WHERE record_id = ?", (record_id,))
-        )
+        """Set (or with ``None`` remove) fields; each written field's version goes up by one.
+
+        The record's other fields are sealed again under a fresh seed with their versions
+        unchanged (``vault/core/packed.py``): same values, same versions, new ciphertexts.
+        """
         with self.store.transaction():
+            home, cdk, current = self._open_all(record_id)
+            fields = {name: (version, current[1][name]) for name, version in current[0].items()}
             for name, value in changes.items():
                 if value is None:
-                    self.store.execute(
-                        "DELETE FROM fields WHERE record_id = ? AND name = ?", (record_id, name)
-                    )
+                    fields.pop(name, None)
                     continue
                 _check_size(value)
-                version = int(versions.get(name, 0)) + 1
-                sealed = aead.seal(cdk, value, field_ad(home, record_id, name, version))
-                self.store.execute(
-                    "INSERT INTO fields (record_id, name, version, sealed) VALUES (?,?,?,?) "
-                    "ON CONFLICT (record_id, name) DO UPDATE SET version = excluded.version, "
-                    "sealed = excluded.sealed",
-                    (record_id, name, version, sealed),
-                )
+                fields[name] = (current[0].get(name, 0) + 1, value)
+            self._write_fields(record_id, home, cdk, fields, set(current[0]))
+
+    def _write_fields(
+        self,
+        record_id: bytes,
+        home: bytes,
+        cdk: bytes,
+        fields: Mapping[str, tuple[int, bytes]],
+        before: set[str],
+    ) -> None:
+        """Seal ``fields`` as the record's packed value; the row's ``updated`` time moves."""
+        self.store.execute(
+            "UPDATE records SET home_segment = ?, updated = ?, packed = ? WHERE id = ?",
+            (home, int(self._now()), packed.seal_fields(cdk, home, record_id, fields), record_id),
+        )
+        for name in INDEXED_NAMES.intersection(before) - set(fields):
             self.store.execute(
-                "UPDATE records SET updated = ? WHERE id = ?", (int(self._now()), record_id)
+                "DELETE FROM indexed_fields WHERE record_id = ? AND name = ?", (record_id, name)
+            )
+        for name in INDEXED_NAMES.intersection(fields) - before:
+            self.store.execute(
+                "INSERT OR IGNORE INTO indexed_fields (record_id, name) VALUES (?,?)",
+                (record_id, name),
             )
 
     def shred(self, record_ids: Iterable[bytes], *, vacuum: bool = False) -> int:
@@ -224,10 +211,11 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
         with self.store.transaction():
             for record_id in ids:
                 self.store.execute("DELETE FROM record_keys WHERE record_id = ?", (record_id,))
-                self.store.execute("DELETE FROM fields WHERE record_id = ?", (record_id,))
                 self.store.execute(
                     "DELETE FROM links WHERE record_id = ? OR target_id = ?", (record_id, record_id)
                 )
+                # The packed fields go with the row (zeroed by secure_delete); indexed_fields
+                # rows cascade.
                 self.store.execute("DELETE FROM records WHERE id = ?", (record_id,))
             if ids:
                 self.tree.rekey(ids)
@@ -249,21 +237,28 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
             return home, self.tree.unwrap(record_id, bytes(segment_id), int(epoch), bytes(wrapped))
         raise IntegrityError("(a record's key is missing)")
 
+    def _open_all(
+        self, record_id: bytes
+    ) -> tuple[bytes, bytes, tuple[dict[str, int], dict[str, bytes]]]:
+        """(home, CDK, ({name: version}, {name: value})) of one record, every field verified."""
+        home, cdk = self._open_cdk(record_id)
+        row = self.store.one("SELECT packed FROM records WHERE id = ?", (record_id,))
+        if row is None:
+            raise NotFound("(no record with that id)")
+        fields = packed.parse(bytes(row[0]))
+        return home, cdk, (fields.versions(), packed.open_fields(cdk, home, record_id, fields))
+
     def get(self, record_id: bytes) -> Record:
         """Open one record; every field is verified before it is returned."""
         row = self.store.one(
-            "SELECT type, home_segment, created, updated, expires FROM records WHERE id = ?",
+            "SELECT type, home_segment, created, updated, expires, packed FROM records "
+            "WHERE id = ?",
             (record_id,),
         )
         if row is None:
             raise NotFound("(no record with that id)")
         home, cdk = self._open_cdk(record_id)
-        values = {
-            name: aead.open_sealed(cdk, sealed, field_ad(home, record_id, name, int(version)))
-            for name, version, sealed in self.store.execute(
-                "SELECT name, version, sealed FROM fields WHERE record_id = ?", (record_id,)
-            )
-        }
+        values = packed.open_fields(cdk, home, record_id, packed.parse(bytes(row[5])))
         segments = tuple(
             bytes(r[0])
             for r in self.store.execute(
@@ -275,7 +270,7 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
     def iter_type(self, record_type: str) -> Iterator[Record]:
         """Open every record of one type, streaming (used to build the search index).
 
-        Two cursors, both in record-id order, are merged as they go (keys and fields), so the
+        Two cursors, both in record-id order, are merged as they go (keys and records), so the
         first record is opened after reading one record's rows, not after scanning every key:
         the first screen of the TUI does not wait for the whole vault.
         """
@@ -303,28 +298,19 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
                 found.append(pending[1:])
                 pending = None
 
-        current: list[tuple[str, int, bytes]] = []
-        head: tuple[bytes, bytes, int, int, int | None] | None = None
-        for record_id, home, created, updated, expires, name, version, sealed in self.store.iterate(
-            "SELECT r.id, r.home_segment, r.created, r.updated, r.expires, f.name, f.version, "
-            "f.sealed FROM records r LEFT JOIN fields f ON f.record_id = r.id "
-            "WHERE r.type = ? ORDER BY r.id",
+        for record_id, home, created, updated, expires, blob in self.store.iterate(
+            "SELECT id, home_segment, created, updated, expires, packed FROM records "
+            "WHERE type = ? ORDER BY id",
             (record_type,),
         ):
             rid = bytes(record_id)
-            if head is not None and head[0] != rid:
-                yield self._assemble(head, current, keys_of(head[0]), record_type)
-                current = []
             head = (rid, bytes(home), int(created), int(updated), expires)
-            if name is not None:
-                current.append((name, int(version), bytes(sealed)))
-        if head is not None:
-            yield self._assemble(head, current, keys_of(head[0]), record_type)
+            yield self._assemble(head, bytes(blob), keys_of(rid), record_type)
 
     def _assemble(
         self,
         head: tuple[bytes, bytes, int, int, int | None],
-        sealed_fields: list[tuple[str, int, bytes]],
+        blob: bytes,
         keys: list[tuple[bytes, int, bytes]],
         record_type: str,
     ) -> Record:
@@ -333,10 +319,7 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
             raise IntegrityError("(a record's key is missing)")
         segment_id, epoch, wrapped = keys[0]
         cdk = self.tree.unwrap(record_id, segment_id, epoch, wrapped)
-        values = {
-            name: aead.open_sealed(cdk, sealed, field_ad(home, record_id, name, version))
-            for name, version, sealed in sealed_fields
-        }
+        values = packed.open_fields(cdk, home, record_id, packed.parse(blob))
         segments = tuple(k[0] for k in keys)
         return Record(record_id, record_type, home, created, updated, values, segments, expires)
 
@@ -351,30 +334,12 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
         survives (journal, backup, peer): it is how one field is crypto-shredded while the rest
         of the record lives on. The new CDK is wrapped for every segment the record is in.
         """
-        old_home, cdk = self._open_cdk(record_id)
-        new_home = home or old_home
-        new_cdk = aead.random_key() if fresh_key else cdk
-        opened = [
-            (
-                name,
-                int(version) + 1,
-                aead.open_sealed(cdk, sealed, field_ad(old_home, record_id, name, int(version))),
-            )
-            for name, version, sealed in self.store.execute(
-                "SELECT name, version, sealed FROM fields WHERE record_id = ?", (record_id,)
-            )
-        ]
         with self.store.transaction():
-            for name, version, value in opened:
-                self.store.execute(
-                    "UPDATE fields SET version = ?, sealed = ? WHERE record_id = ? AND name = ?",
-                    (
-                        version,
-                        aead.seal(new_cdk, value, field_ad(new_home, record_id, name, version)),
-                        record_id,
-                        name,
-                    ),
-                )
+            old_home, cdk, (versions, values) = self._open_all(record_id)
+            new_home = home or old_home
+            new_cdk = aead.random_key() if fresh_key else cdk
+            fields = {name: (versions[name] + 1, value) for name, value in values.items()}
+            self._write_fields(record_id, new_home, new_cdk, fields, set(fields))
             if fresh_key:
                 for (segment_id,) in self.store.execute(
                     "SELECT segment_id FROM record_keys WHERE record_id = ?", (record_id,)
@@ -388,10 +353,6 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
                     )
                 # The old CDK survives in older pages wrapped under the bucket key: re-key it.
                 self.tree.rekey([record_id])
-            self.store.execute(
-                "UPDATE records SET home_segment = ?, updated = ? WHERE id = ?",
-                (new_home, int(self._now()), record_id),
-            )
 
     # -- partial opening for in-memory indexes (issue 6: interactions, preferences) -----------
 
@@ -402,37 +363,29 @@ class RecordStore(RecordLinks, RecordQueries, RecordSegments):
 
         For in-memory indexes that need 4 fields of a 9-field record: each opened field is
         verified against its AD exactly as in ``get``; the others are never decrypted. One
-        streaming query (no per-record lookups); records with none of the fields are skipped.
+        streaming query (no per-record lookups); records with none of the fields are skipped
+        without unwrapping their key.
         """
-        wanted = tuple(dict.fromkeys(names))
+        wanted = frozenset(names)
         if not wanted:
             return
-        marks = ",".join("?" * len(wanted))
         current: bytes | None = None
-        cdk = b""
-        home = b""
-        values: dict[str, bytes] = {}
-        sql = (  # only "?" placeholders are formatted in; names are bound parameters
-            "SELECT r.id, r.home_segment, k.segment_id, k.epoch, k.wrapped_cdk, f.name, "  # noqa: S608
-            "f.version, f.sealed FROM records r JOIN record_keys k ON k.record_id = r.id "
-            f"JOIN fields f ON f.record_id = r.id AND f.name IN ({marks}) "
-            "WHERE r.type = ? ORDER BY r.id"
+        rows = self.store.iterate(
+            "SELECT r.id, r.home_segment, k.segment_id, k.epoch, k.wrapped_cdk, r.packed "
+            "FROM records r JOIN record_keys k ON k.record_id = r.id "
+            "WHERE r.type = ? ORDER BY r.id",
+            (record_type,),
         )
-        rows = self.store.iterate(sql, (*wanted, record_type))
-        for record_id, home_segment, segment_id, epoch, wrapped, name, version, sealed in rows:
+        for record_id, home, segment_id, epoch, wrapped, blob in rows:
             rid = bytes(record_id)
-            if rid != current:
-                if current is not None:
-                    yield current, values
-                current, values, home = rid, {}, bytes(home_segment)
-                cdk = self.tree.unwrap(rid, bytes(segment_id), int(epoch), bytes(wrapped))
-            if name in values:  # the same field again through another segment's key row
+            if rid == current:  # the same record again through another segment's key row
                 continue
-            values[name] = aead.open_sealed(
-                cdk, bytes(sealed), field_ad(home, rid, name, int(version))
-            )
-        if current is not None:
-            yield current, values
+            current = rid
+            fields = packed.parse(bytes(blob))
+            if not any(e.name in wanted for e in fields.entries):
+                continue
+            cdk = self.tree.unwrap(rid, bytes(segment_id), int(epoch), bytes(wrapped))
+            yield rid, packed.open_fields(cdk, bytes(home), rid, fields, wanted)
 
 
 def _check_size(value: bytes) -> None:

@@ -13,16 +13,24 @@ Every value a user typed is sealed per field (``vault/core/records.py``).
 ``fields`` and ``record_keys`` are rowid tables with a unique index rather than ``WITHOUT
 ROWID`` tables: their ~100-byte sealed rows are keyed by random record ids, and appending rows
 while only the small index takes random inserts is 2.5x faster at 100,000 contacts
-(measured: bench/bench_vault.py).
+(measured: bench/bench_vault.py). Since ``0011-packed-fields`` a record's sealed fields live in
+its ``records`` row (``records.packed``, ``vault/core/packed.py``) and ``fields`` is gone: one row
+per record instead of one per field (issue 12, speed and size).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+from vault.core.repack import repack_fields
 from vault.core.store import Store
 
-MIGRATIONS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
+# A migration is SQL statements (one string split at ";", or a tuple of statements when a
+# trigger body holds semicolons), or a function run inside the migration's transaction.
+Migration = str | tuple[str, ...] | Callable[[Store], None]
+
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     (
         "0001-sealed-records",
         """
@@ -239,6 +247,10 @@ MIGRATIONS: tuple[tuple[str, str | tuple[str, ...]], ...] = (
             """,
         ),
     ),
+    # Speed (issue 12): a record's sealed fields packed into one value of its records row
+    # (vault/core/packed.py, vault/core/repack.py); indexed_fields lists the records holding a
+    # field that must be found without opening anything (the retention rules' "expiry").
+    ("0011-packed-fields", repack_fields),
 )
 
 
@@ -257,11 +269,14 @@ def migrate(store: Store) -> list[str]:
     for name, sql in MIGRATIONS:
         if name in done:
             continue
-        statements = sql if isinstance(sql, tuple) else tuple(sql.split(";"))
         with store.transaction():
-            for statement in (s.strip() for s in statements):
-                if statement:
-                    store.execute(statement)
+            if callable(sql):
+                sql(store)
+            else:
+                statements = sql if isinstance(sql, tuple) else tuple(sql.split(";"))
+                for statement in (s.strip() for s in statements):
+                    if statement:
+                        store.execute(statement)
             store.execute(
                 "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, int(time.time()))
             )

@@ -112,6 +112,46 @@ def open_sealed(key: bytes, sealed: bytes, ad: bytes) -> bytes:
     return unpad(open_exact(key, sealed, ad))
 
 
+def seal_indexed(key: bytes, seed: bytes, items: list[tuple[bytes, bytes]]) -> list[bytes]:
+    """Pad each ``(plaintext, ad)`` to a 32-byte bucket and encrypt it under nonce
+    ``seed | index (8 bytes)``: ``ciphertext | tag`` each, nothing else stored.
+
+    The CALLER guarantees the seed is fresh and random for every call under ``key``: only the
+    packed fields of a record use this (``vault/core/packed.py``; the uniqueness argument is in
+    docs/storage-format.md, "Packed fields"). One call per record keeps the loop out of the
+    caller's hot path."""
+    if len(key) != KEY_BYTES or len(seed) != NONCE_BYTES - 8:
+        raise ValueError("XChaCha20-Poly1305 needs a 32-byte key and a 16-byte seed")
+    encrypt = lib.crypto_aead_xchacha20poly1305_ietf_encrypt
+    out: list[bytes] = []
+    for index, (plaintext, ad) in enumerate(items):
+        padded = pad(plaintext)
+        buffer = ffi.new("unsigned char[]", len(padded) + TAG_BYTES)
+        nonce = seed + index.to_bytes(8, "big")
+        encrypt(buffer, ffi.NULL, padded, len(padded), ad, len(ad), ffi.NULL, nonce, key)
+        out.append(ffi.buffer(buffer)[:])
+    return out
+
+
+def open_indexed(key: bytes, seed: bytes, items: list[tuple[int, bytes, bytes]]) -> list[bytes]:
+    """Inverse of ``seal_indexed`` for ``(index, body, ad)`` items; any failure is one
+    ``IntegrityError`` (every tag is checked before any padding is looked at)."""
+    if len(key) != KEY_BYTES or len(seed) != NONCE_BYTES - 8:
+        raise IntegrityError
+    decrypt = lib.crypto_aead_xchacha20poly1305_ietf_decrypt
+    out: list[bytes] = []
+    for index, body, ad in items:
+        size = len(body) - TAG_BYTES
+        if size < 0:
+            raise IntegrityError
+        buffer = ffi.new("unsigned char[]", max(1, size))
+        nonce = seed + index.to_bytes(8, "big")
+        if decrypt(buffer, ffi.NULL, ffi.NULL, body, len(body), ad, len(ad), nonce, key) != 0:
+            raise IntegrityError
+        out.append(unpad(ffi.buffer(buffer, size)[:]))
+    return out
+
+
 def raw_xchacha_decrypt(key: bytes, nonce: bytes, ciphertext_and_tag: bytes, ad: bytes) -> bytes:
     """The primitive ``open_exact`` uses, bare, for known-answer tests (Wycheproof)."""
     return _xchacha_decrypt(key, nonce, ciphertext_and_tag, ad)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from vault.core import packed
 from vault.core.keyring import Keyring
 from vault.core.store import Store
 from vault.domain.segments import NAME_PURPOSE, SHARED
@@ -228,10 +229,9 @@ class SyncStore:
 
     def fingerprint(self, record_id: bytes) -> str:
         """One record's fingerprint (as in ``fingerprints``)."""
-        rows = self.store.execute(
-            "SELECT name, version FROM fields WHERE record_id = ?", (record_id,)
-        )
-        return ",".join(sorted(f"{name}:{int(version)}" for name, version in rows))
+        row = self.store.one("SELECT packed FROM records WHERE id = ?", (record_id,))
+        rows = packed.versions_of(bytes(row[0])) if row is not None else []
+        return ",".join(sorted(f"{name}:{version}" for name, version in rows))
 
     def set_seen(self, segment_id: bytes, record_id: bytes, fingerprint: str | None) -> None:
         """Record (or with None forget) the fingerprint that matches the op log."""

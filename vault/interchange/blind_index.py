@@ -46,6 +46,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from vault.core.packed import versions_of
 from vault.core.store import Store
 from vault.crypto import blind, kdf
 from vault.domain.contacts import RECORD_TYPE, decode, encode
@@ -74,10 +75,8 @@ _UPSERT = (
     "ON CONFLICT (record_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
     "digests = excluded.digests"
 )
-_FINGERPRINTS = (
-    "SELECT r.id, r.updated, count(f.record_id), total(f.version) "
-    "FROM records r LEFT JOIN fields f ON f.record_id = r.id WHERE "
-)
+# The field count and version sum come from the packed fields' plaintext names and versions.
+_FINGERPRINTS = "SELECT r.id, r.updated, r.packed FROM records r WHERE "
 
 
 def keys_of(emails: Iterable[Email], phones: Iterable[Phone]) -> set[tuple[str, str]]:
@@ -218,7 +217,7 @@ class BlindIndex:
         out: dict[bytes, str] = {}
         for batch in _chunks(record_ids):
             for row in self.store.execute(
-                f"{_FINGERPRINTS} r.id IN ({_marks(len(batch))}) GROUP BY r.id", batch
+                f"{_FINGERPRINTS} r.id IN ({_marks(len(batch))})", batch
             ):
                 out[bytes(row[0])] = _fingerprint(row)
         return out
@@ -237,7 +236,7 @@ class BlindIndex:
             for r in self.store.iterate("SELECT record_id, fingerprint FROM blind_index")
         }
         out: list[bytes] = []
-        for row in self.store.iterate(f"{_FINGERPRINTS} r.type = ? GROUP BY r.id", (RECORD_TYPE,)):
+        for row in self.store.iterate(f"{_FINGERPRINTS} r.type = ?", (RECORD_TYPE,)):
             rid = bytes(row[0])
             if known.get(rid) != _fingerprint(row):
                 out.append(rid)
@@ -310,8 +309,9 @@ def _unpack(packed: bytes) -> Iterator[int]:
 
 
 def _fingerprint(row: tuple[object, ...]) -> str:
-    _, updated, count, versions = row
-    return fresh_fingerprint(int(updated), int(count), int(versions))  # type: ignore[call-overload]
+    _, updated, blob = row
+    versions = [version for _, version in versions_of(bytes(blob))]  # type: ignore[call-overload]
+    return fresh_fingerprint(int(updated), len(versions), sum(versions))  # type: ignore[call-overload]
 
 
 def fresh_fingerprint(updated: int, fields: int, versions: int | None = None) -> str:

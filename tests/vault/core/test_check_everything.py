@@ -21,20 +21,22 @@ from vault.core import header, header_v2
 from vault.domain.sync_state import SyncStore
 from vault.errors import IntegrityError
 
-RECORDS = "record_id IN (SELECT id FROM records WHERE type = '{}')"
+RECORDS = "type = '{}'"
 SHARED = "segment_id IN (SELECT id FROM segments WHERE kind = 'shared')"
 PRIVATE = "segment_id IN (SELECT id FROM segments WHERE kind = 'private')"
-# kind -> (table, sealed column, which rows)
+# kind -> (table, sealed column, which rows); a record's sealed fields are its packed value
 KINDS: dict[str, tuple[str, str, str]] = {
     **{
-        kind: ("fields", "sealed", RECORDS.format(kind))
+        kind: ("records", "packed", RECORDS.format(kind))
         for kind in (
             "contact", "interaction", "event", "relationship", "target", "preferences",
             "saved_search", "outreach_config", "outreach_message", "outreach_delivery",
         )
     },
     "note (an interaction of kind note)": (
-        "fields", "sealed", RECORDS.format("interaction") + " AND name = 'summary'"
+        "records", "packed",
+        RECORDS.format("interaction") + " AND id = (SELECT max(id) FROM records WHERE "
+        + RECORDS.format("interaction") + ")",
     ),
     "record key in its home segment": ("record_keys", "wrapped_cdk", PRIVATE),
     "record key in a second segment": ("record_keys", "wrapped_cdk", SHARED),

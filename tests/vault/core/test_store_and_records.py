@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests import packed_helpers
 from vault.api import Vault
-from vault.core import schema
+from vault.core import packed, schema
 from vault.core.records import field_ad
-from vault.crypto import aead
 from vault.domain.model import ContactDraft, Email
 from vault.errors import IntegrityError, NotFound
 
@@ -54,18 +54,10 @@ def test_a_sealed_value_moved_to_another_row_or_field_fails(vault: Vault) -> Non
     a = bytes.fromhex(repo.add(ContactDraft(name="Ana", org="Coop")).id)
     b = bytes.fromhex(repo.add(ContactDraft(name="Bob", org="Union")).id)
     store = vault.live_store
-    sealed_a = store.one("SELECT sealed FROM fields WHERE record_id = ? AND name = 'name'", (a,))
-    assert sealed_a is not None
-    store.execute(
-        "UPDATE fields SET sealed = ? WHERE record_id = ? AND name = 'name'", (sealed_a[0], b)
-    )
+    packed_helpers.put_entry(store, b, "name", body=packed_helpers.entry(store, a, "name").body)
     with pytest.raises(IntegrityError):
         repo.get_by_id(b)
-    sealed_org = store.one("SELECT sealed FROM fields WHERE record_id = ? AND name = 'org'", (a,))
-    assert sealed_org is not None
-    store.execute(
-        "UPDATE fields SET sealed = ? WHERE record_id = ? AND name = 'name'", (sealed_org[0], a)
-    )
+    packed_helpers.put_entry(store, a, "name", body=packed_helpers.entry(store, a, "org").body)
     with pytest.raises(IntegrityError):
         repo.get_by_id(a)
 
@@ -74,25 +66,25 @@ def test_an_old_version_replayed_fails(vault: Vault) -> None:
     repo = vault.contacts
     contact = repo.add(ContactDraft(name="Ana"))
     rid = bytes.fromhex(contact.id)
-    old = vault.live_store.one(
-        "SELECT sealed FROM fields WHERE record_id = ? AND name='name'", (rid,)
-    )
-    assert old is not None
+    old = packed_helpers.entry(vault.live_store, rid, "name")
     repo.update(rid, ContactDraft(name="Ana Lima"))
-    vault.live_store.execute(
-        "UPDATE fields SET sealed = ? WHERE record_id = ? AND name = 'name'", (old[0], rid)
-    )
+    assert packed_helpers.entry(vault.live_store, rid, "name").version == old.version + 1
+    packed_helpers.put_entry(vault.live_store, rid, "name", body=old.body)
+    with pytest.raises(IntegrityError):
+        repo.get_by_id(rid)
+    # With its old version number too: the other fields were sealed under a new seed since.
+    packed_helpers.put_entry(vault.live_store, rid, "name", body=old.body, version=old.version)
     with pytest.raises(IntegrityError):
         repo.get_by_id(rid)
 
 
-def test_each_field_has_its_own_nonce(vault: Vault) -> None:
+def test_equal_values_in_one_record_seal_to_different_bytes(vault: Vault) -> None:
     contact = vault.contacts.add(ContactDraft(name="Same", org="Same", notes="Same"))
-    rows = vault.live_store.execute(
-        "SELECT sealed FROM fields WHERE record_id = ?", (bytes.fromhex(contact.id),)
-    )
-    nonces = {bytes(r[0])[1 : 1 + aead.NONCE_BYTES] for r in rows}
-    assert len(nonces) == len(rows) == 3
+    blob = packed_helpers.blob_of(vault.live_store, bytes.fromhex(contact.id))
+    parsed = packed.parse(blob)
+    assert parsed.layout == packed.LAYOUT_SEEDED
+    bodies = {e.body for e in parsed.entries}
+    assert len(bodies) == len(parsed.entries) == 3
 
 
 def test_field_ad_uses_the_home_segment(vault: Vault) -> None:
@@ -112,7 +104,7 @@ def test_delete_shreds_the_key_and_reclaims_space(vault: Vault) -> None:
     repo.delete(ids[:45])
     for rid in ids[:45]:
         assert store.execute("SELECT 1 FROM record_keys WHERE record_id = ?", (rid,)) == []
-        assert store.execute("SELECT 1 FROM fields WHERE record_id = ?", (rid,)) == []
+        assert store.execute("SELECT 1 FROM records WHERE id = ?", (rid,)) == []  # and its fields
         with pytest.raises(NotFound):
             repo.get_by_id(rid)
     assert store.pragma("freelist_count") == 0

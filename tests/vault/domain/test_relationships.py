@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import packed_helpers
 from tests.conftest import isolated_env
 from vault.api import Vault
+from vault.core import packed
 from vault.domain.model import ContactDraft
 from vault.domain.relationships import parse_kind
 from vault.errors import InvalidInput, UnknownRelationKind
@@ -63,12 +65,11 @@ def test_marker_kind_and_note_never_reach_disk_in_plaintext(vault: Vault) -> Non
     bob = bytes.fromhex(vault.contacts.add(ContactDraft(name="Bob")).id)
     rel, _ = vault.relationships.relate(ana, "recruited-by", bob, marker)
     store = vault.live_store
-    rows = store.execute("SELECT name, sealed FROM fields WHERE record_id = ?", (rel.id,))
-    assert {r[0] for r in rows} == {"kind", "note"}
-    for _, sealed in rows:
-        assert marker.encode() not in bytes(sealed) and b"recruited" not in bytes(sealed)
+    blob = packed_helpers.blob_of(store, rel.id)
+    assert {e.name for e in packed.parse(blob).entries} == {"kind", "note"}
+    assert marker.encode() not in blob and b"recruited" not in blob
     # Nothing in the decrypted database holds the note or the kind as plain text.
-    for table in ("records", "links", "fields", "settings", "record_keys"):
+    for table in ("records", "links", "indexed_fields", "settings", "record_keys"):
         for row in store.execute(f"SELECT * FROM {table}"):
             for cell in row:
                 raw = cell if isinstance(cell, bytes) else str(cell).encode()

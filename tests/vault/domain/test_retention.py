@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from tests import packed_helpers
 from vault.api import Vault
-from vault.core.records import field_ad
-from vault.crypto import aead
+from vault.core import packed
 from vault.domain.dates import day_start, end_of_day, parse_day
 from vault.domain.model import ContactDraft, Phone
 from vault.errors import BadDate, IntegrityError
@@ -33,18 +33,17 @@ def test_field_expiry_rekeys_the_record(vault: Vault) -> None:
     retention = vault.retention
     retention.retain_field(record_id, "phones", date(2025, 3, 31))
     store = vault.live_store
-    old = store.one(
-        "SELECT version, sealed FROM fields WHERE record_id = ? AND name = 'notes'", (record_id,)
-    )
-    assert old is not None
+    old = packed.parse(packed_helpers.blob_of(store, record_id))
+    assert old.versions()["notes"] == 1
     home, old_cdk = vault.records._open_cdk(record_id)
     outcome = retention.apply(retention.plan(end_of_day(date(2025, 3, 31))))
     assert outcome.fields_removed == 1
     _, new_cdk = vault.records._open_cdk(record_id)
     assert new_cdk != old_cdk
     # A copy of the old ciphertext (a backup, a journal) no longer opens with any live key.
+    assert packed.open_fields(old_cdk, home, record_id, old)["notes"] == b"keep me"
     with pytest.raises(IntegrityError):
-        aead.open_sealed(new_cdk, bytes(old[1]), field_ad(home, record_id, "notes", int(old[0])))
+        packed.open_fields(new_cdk, home, record_id, old, frozenset({"notes"}))
     again = vault.contacts.get_by_id(record_id)
     assert again.phones == () and again.notes == "keep me"
     assert vault.records.ids_with_field("contact", "expiry") == []
@@ -65,8 +64,8 @@ def test_expired_field_names_are_sealed(vault: Vault) -> None:
     contact = vault.contacts.add(ContactDraft(name="Ana", fields=((key, "yes"),)))
     record_id = bytes.fromhex(contact.id)
     vault.retention.retain_field(record_id, key, date(2030, 1, 1))
-    for row in vault.live_store.execute("SELECT name, sealed FROM fields"):
-        assert key.encode() not in row[0].encode() and key.encode() not in bytes(row[1])
+    for _, found in packed_helpers.every_entry(vault.live_store):
+        assert key.encode() not in found.name.encode() and key.encode() not in found.body
     vault.lock()
     for path in vault.path.iterdir():
         assert key.encode() not in path.read_bytes()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests import packed_helpers
 from vault.api import Vault
+from vault.core import packed
 from vault.core.keytree import cdk_ad2
-from vault.core.records import field_ad
 from vault.crypto import aead
 from vault.domain.model import ContactDraft
 from vault.errors import (
@@ -33,12 +34,9 @@ def test_membership_is_a_cdk_wrapped_for_the_segment(vault: Vault) -> None:
     cdk = aead.open_exact(key, row[1], cdk_ad2(segment.id, segment.epoch, record_id))
     with pytest.raises(IntegrityError):
         aead.open_exact(key, row[1], cdk_ad2(vault.private_segment, segment.epoch, record_id))
-    sealed = vault.live_store.one(
-        "SELECT version, sealed FROM fields WHERE record_id = ? AND name = 'name'", (record_id,)
-    )
-    assert sealed is not None
+    parsed = packed.parse(packed_helpers.blob_of(vault.live_store, record_id))
     home = vault.private_segment
-    assert aead.open_sealed(cdk, sealed[1], field_ad(home, record_id, "name", sealed[0])) == b"Ana"
+    assert packed.open_fields(cdk, home, record_id, parsed, frozenset({"name"})) == {"name": b"Ana"}
 
 
 def test_segment_names_are_sealed(vault: Vault) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests import packed_helpers
 from vault.api import Vault
+from vault.core import packed
 from vault.domain.model import ContactDraft
 from vault.domain.targets import parse_stance
 from vault.errors import StanceOutOfRange
@@ -40,11 +42,9 @@ def test_institution_and_stance_are_sealed(vault: Vault) -> None:
     marker = "Qmkinstitution3h8"
     contact = bytes.fromhex(vault.contacts.add(ContactDraft(name="Mayor")).id)
     target = vault.targets.set(contact, institution=marker, stance=5, notes=marker + "n")
-    rows = vault.live_store.execute(
-        "SELECT name, sealed FROM fields WHERE record_id = ?", (target.id,)
-    )
-    assert {r[0] for r in rows} == {"institution", "stance", "notes"}
-    assert all(marker.encode() not in bytes(r[1]) for r in rows)
+    blob = packed_helpers.blob_of(vault.live_store, target.id)
+    assert {e.name for e in packed.parse(blob).entries} == {"institution", "stance", "notes"}
+    assert marker.encode() not in blob
     vault.lock()
     for path in vault.path.iterdir():
         assert marker.encode() not in path.read_bytes()
