@@ -75,10 +75,9 @@ def build_vault(folder: Path, count: int) -> float:
     for start in range(0, count, 5000):
         made += vault.contacts.add_many(drafts[start : start + 5000])
     busy = made[0]
-    vault.interactions.log_many(
-        [(busy, make_draft("call" if n % 3 else "meeting", NOW - n * 3600, summary=f"talk {n}"))
-         for n in range(200)]  # fmt: skip
-    )
+    history = [make_draft("call" if n % 3 else "meeting", NOW - n * 3600, summary=f"talk {n}")
+               for n in range(200)]  # fmt: skip
+    vault.interactions.log_many([(busy, draft) for draft in history])
     prefs = []
     for n, record in enumerate(made):
         change = None
@@ -117,11 +116,11 @@ class Frames:
             if frames.drawn is None and frames.watch is not None and frames.watch(screen):
                 frames.drawn = time.perf_counter()
 
-        Screen._compositor_refresh = refresh  # type: ignore[method-assign]
+        Screen._compositor_refresh = refresh  # type: ignore[method-assign,assignment]
 
     def remove(self) -> None:
         if self._original is not None:
-            Screen._compositor_refresh = self._original  # type: ignore[method-assign]
+            Screen._compositor_refresh = self._original  # type: ignore[method-assign,assignment]
 
 
 async def timed_switch(
@@ -149,7 +148,7 @@ async def scenario(folder: Path, switches: int) -> dict[str, float]:
         original_show(screen, snap)
         shown.append(screen.view.query)
 
-    MainScreen.show = show  # type: ignore[method-assign]
+    MainScreen.show = show  # type: ignore[method-assign,assignment]
     app = make_app(folder, idle_timeout=1e9)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -221,7 +220,7 @@ async def scenario(folder: Path, switches: int) -> dict[str, float]:
             await pilot.pause()
     finally:
         frames.remove()
-        MainScreen.show = original_show  # type: ignore[method-assign]
+        MainScreen.show = original_show  # type: ignore[method-assign,assignment]
     return out
 
 

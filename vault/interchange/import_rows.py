@@ -41,7 +41,7 @@ from vault.domain import preferences as prefs_mod
 from vault.domain.model import ContactDraft
 from vault.domain.validate import normalize_draft, normalize_email
 from vault.errors import ImportFailed, InvalidInput, KithError
-from vault.interchange import read_contacts
+from vault.interchange import ImportRecord, read_contacts
 from vault.interchange.import_report import ImportOptions, Issue
 
 BATCH_ROWS = 1000
@@ -145,6 +145,41 @@ def _normalize(draft: ContactDraft, region: str, line: int, out: Batch) -> Conta
     return None
 
 
+def _take(record: ImportRecord, opts: ImportOptions, region: str, batch: Batch) -> None:
+    """Count ``record`` into ``batch``: a normalized row, or the issue that keeps it out."""
+    batch.records += 1
+    batch.line = record.line
+    if record.is_group:
+        batch.skipped.append(
+            Issue(record.line, "group", "a contact group (a list of members), not a person")
+        )
+        return
+    draft = record.draft
+    if opts.tags:
+        draft = replace(draft, tags=draft.tags + opts.tags)
+    draft, denies = civicrm_flags(draft)
+    clean = _normalize(draft, region, record.line, batch)
+    if clean is not None:
+        batch.rows.append(Row(record.line, clean, denies))
+
+
+def first_rows(data: bytes, opts: ImportOptions, region: str, limit: int) -> Batch:
+    """The first ``limit`` records exactly as an import would take them (normalized rows, or
+    the issue that keeps each out), for a preview; reads no further. Raises ``ImportFailed``
+    for a file-level problem met on the way."""
+    batch = Batch()
+    try:
+        for record in read_contacts(
+            data, fmt=opts.fmt, preset=opts.preset, column_map=opts.column_map
+        ):
+            _take(record, opts, region, batch)
+            if batch.records >= limit:
+                break
+    except InvalidInput as error:
+        raise ImportFailed(f"({why(error)})") from None
+    return batch
+
+
 def read_rows(data: bytes, opts: ImportOptions, region: str) -> Generator[Batch, None, None]:
     """Batches of normalized rows, in this process; raises ``ImportFailed``."""
     batch = Batch()
@@ -152,20 +187,7 @@ def read_rows(data: bytes, opts: ImportOptions, region: str) -> Generator[Batch,
         for record in read_contacts(
             data, fmt=opts.fmt, preset=opts.preset, column_map=opts.column_map
         ):
-            batch.records += 1
-            batch.line = record.line
-            if record.is_group:
-                batch.skipped.append(
-                    Issue(record.line, "group", "a contact group (a list of members), not a person")
-                )
-                continue
-            draft = record.draft
-            if opts.tags:
-                draft = replace(draft, tags=draft.tags + opts.tags)
-            draft, denies = civicrm_flags(draft)
-            clean = _normalize(draft, region, record.line, batch)
-            if clean is not None:
-                batch.rows.append(Row(record.line, clean, denies))
+            _take(record, opts, region, batch)
             if len(batch.rows) >= BATCH_ROWS:
                 yield batch
                 batch = Batch()
@@ -282,6 +304,7 @@ __all__ = [
     "Row",
     "batches",
     "civicrm_flags",
+    "first_rows",
     "read_rows",
     "why",
 ]
