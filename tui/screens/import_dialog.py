@@ -145,6 +145,7 @@ class ImportDialog(KithModal[bool]):
         self.sheet: Sheet | None = None
         self.options = ImportOptions(dry_run=True)
         self.columns: list[tuple[str, int]] = []  # (column, index) shown in the column map
+        self.mapped_rows = 0  # rows of the column map on screen (mounting is asynchronous)
         self.report: ImportReport | None = None
 
     # -- layout ------------------------------------------------------------------------------
@@ -323,29 +324,35 @@ class ImportDialog(KithModal[bool]):
             if key not in seen:
                 seen.add(key)
                 self.columns.append((column, index))
-        area = self.query_one("#columns", VerticalScroll)
-        area.remove_children()
         rows = []
         for n, (column, index) in enumerate(self.columns):
             sample = sheet.samples[index]
             label = Text(safe(column or f"(column {index + 1})", max_len=30), style="bold")
             if sample:
                 label.append(f"  e.g. {safe(sample, max_len=30)}", style="dim")
-            choices = choices_for(column, index)
-            guess = guess_target(column)
-            row = Horizontal(
-                Static(label, classes="label"),
-                Select(choices, value=guess, allow_blank=False, compact=True, id=f"col-{n}"),
-                classes="maprow",
-            )
-            rows.append(row)
-        area.mount_all(rows)
-        self.say(note)
+            select = Select(choices_for(column, index), value=guess_target(column),
+                            allow_blank=False, compact=True, id=f"col-{n}")  # fmt: skip
+            rows.append(Horizontal(Static(label, classes="label"), select, classes="maprow"))
+        self.mapped_rows = 0
+        self.say(f"{note}  Enter: choose; Ctrl+S: preview; Escape: close.")
         self.query_one(ContentSwitcher).current = "map"
-        self.call_after_refresh(lambda: self.query_one("#col-0", Select).focus())
+        self.call_later(self._mount_map, rows)
+
+    async def _mount_map(self, rows: list[Horizontal]) -> None:
+        """Replace the map's rows (old ones removed first: the ids are reused), then focus."""
+        if not self.is_attached:
+            return  # closed meanwhile
+        area = self.query_one("#columns", VerticalScroll)
+        await area.remove_children()
+        await area.mount_all(rows)
+        if self.is_attached:
+            self.mapped_rows = len(rows)
+            self.query_one("#col-0", Select).focus()
 
     @on(Button.Pressed, "#preview")
     def _mapped(self) -> None:
+        if self.mapped_rows != len(self.columns) or not self.columns:
+            return  # the rows are still being put on screen
         mapping = {}
         for n, (column, _) in enumerate(self.columns):
             mapping[column] = str(self.query_one(f"#col-{n}", Select).value)
@@ -377,13 +384,14 @@ class ImportDialog(KithModal[bool]):
         self.query_one("#preview-note", Static).update(Text(note))
         table = self.query_one("#preview-table", Static)
         table.update(preview_table(batch))
+        self.say("Enter: run (Space on the box: dry run or not); Escape: close.")
         self.show_step("check", "#run")
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
         if self.busy:
             return
-        if self.options.column_map:
+        if self.options.column_map and self.mapped_rows:
             self.show_step("map", "#col-0")
         elif self.sheet is not None and self.sheet.fmt == "csv":
             self.show_step("preset", "#presets")

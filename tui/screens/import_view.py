@@ -66,8 +66,10 @@ def preview_table(batch: Batch) -> Group:
     row's reason, and each warning, in full (a reason does not fit in a cell)."""
     table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
     table.add_column("line", no_wrap=True, width=5)
-    for title in ("name", "email", "phone", "more"):
-        table.add_column(title, ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("name", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column("email", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column("phone", width=17, no_wrap=True, overflow="ellipsis")
+    table.add_column("more", ratio=2, no_wrap=True, overflow="ellipsis")
     kept = {row.line: row for row in batch.rows}
     notes: list[tuple[int, str]] = [(i.line, f"skipped: {i.message}") for i in batch.skipped]
     notes += [(i.line, f"refused: {i.message}") for i in batch.errors]
@@ -75,7 +77,7 @@ def preview_table(batch: Batch) -> Group:
     left_out = {line for line, text in notes if not text.startswith("warning")}
     for line in sorted(kept.keys() | left_out):
         if line not in kept:
-            table.add_row(str(line), Text("(not imported: below)", style="bold"))
+            table.add_row(str(line), Text("(see below)", style="bold"))
             continue
         draft = kept[line].draft
         more = [draft.org, ", ".join(draft.tags)]
