@@ -131,11 +131,12 @@ def guess_target(column: str) -> str:
     for names, target in _GUESSES:
         if words in names:
             return target
-    if "mail" in words.split() or words.startswith(("email", "e mail")):
+    split = set(words.split())
+    if split & {"email", "emails", "mail"}:  # "E-mail", "Work email"; not "mailing address"
         return "email"
-    if any(w in words.split() for w in ("mobile", "cell", "portable")):
+    if split & {"mobile", "cell", "portable"}:
         return "phone:mobile"
-    if any(w in words.split() for w in ("phone", "telephone", "tel", "sms", "whatsapp")):
+    if split & {"phone", "telephone", "tel", "sms", "whatsapp"}:
         return "phone"
     return "skip"
 
