@@ -23,7 +23,7 @@ from rich.text import Text
 from tui.output import short_id
 from tui.phone_display import readable_phone
 from tui.safe_text import safe
-from vault.interchange.import_report import ImportReport
+from vault.interchange.import_report import ImportReport, Issue, Item
 from vault.interchange.import_rows import Batch
 from vault.interchange.sheet import custom_field
 
@@ -113,27 +113,34 @@ def summary(report: ImportReport) -> str:
 def report_lines(report: ImportReport, name_of: Callable[[str], str]) -> list[str]:
     """What happens to each line of the file, in line order, at most `REPORT_LINES`.
 
-    `name_of(full_id)` gives a merged contact's name (read from the vault, shown safely).
+    `name_of(full_id)` gives an existing contact's name (read from the vault, shown safely);
+    it is asked only for the lines shown, so a re-import of 100,000 rows decrypts 100 names.
     """
     verb = "would be" if report.dry_run else "was"
-    found: list[tuple[int, str]] = []
-    for item in report.added:
-        found.append((item.lines[0], "new contact" + (f" (also lines {_lines(item.lines[1:])})"
-                                                       if item.lines[1:] else "")))  # fmt: skip
-    for item in report.merged:
-        name = safe(name_of(item.id), max_len=40)
-        found.append((item.lines[0], f"{verb} merged into {name} ({short_id(item.id)}): "
-                                     "same email, phone, or name and address"))  # fmt: skip
-    for item in report.unchanged:
-        found.append((item.lines[0], f"already in the vault ({short_id(item.id)}): unchanged"))
-    for issue in report.skipped:
-        found.append((issue.line, f"skipped: {issue.message}"))
-    for issue in report.errors:
-        found.append((issue.line, f"refused: {issue.message}"))
-    for issue in report.warnings:
-        found.append((issue.line, f"warning: {issue.message}"))
-    found.sort(key=lambda pair: pair[0])
-    lines = [f"line {line}: {text}" for line, text in found[:REPORT_LINES]]
+    found: list[tuple[int, str, Item | Issue]] = [
+        *((i.lines[0], "added", i) for i in report.added),
+        *((i.lines[0], "merged", i) for i in report.merged),
+        *((i.lines[0], "unchanged", i) for i in report.unchanged),
+        *((i.line, "skipped", i) for i in report.skipped),
+        *((i.line, "refused", i) for i in report.errors),
+        *((i.line, "warning", i) for i in report.warnings),
+    ]
+    found.sort(key=lambda entry: entry[0])
+    lines = []
+    for line, what, entry in found[:REPORT_LINES]:
+        if isinstance(entry, Issue):
+            lines.append(f"line {line}: {what}: {entry.message}")
+            continue
+        if what == "added":
+            also = f" (also lines {_lines(entry.lines[1:])})" if entry.lines[1:] else ""
+            lines.append(f"line {line}: new contact{also}")
+            continue
+        who = f"{safe(name_of(entry.id), max_len=40)} ({short_id(entry.id)})"
+        if what == "merged":
+            lines.append(f"line {line}: {verb} merged into {who}: same email, phone, or name "
+                         "and address")  # fmt: skip
+        else:
+            lines.append(f"line {line}: already in the vault as {who}: unchanged")
     if len(found) > REPORT_LINES:
         lines.append(f"... and {len(found) - REPORT_LINES:,} more "
                      "(`kith import FILE --dry-run --json` lists every line).")  # fmt: skip
