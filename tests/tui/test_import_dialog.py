@@ -23,6 +23,7 @@ from tui.screens.import_dialog import ImportDialog
 from tui.screens.main import MainScreen
 from tui.widgets import ContactList
 from vault.api import Vault
+from vault.interchange.import_rows import WORKER_BYTES
 
 GOOGLE = (
     "Name,Given Name,Family Name,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Type,"
@@ -217,10 +218,13 @@ def test_hostile_file_gives_one_line_and_imports_nothing(tmp_path: Path, case: s
 def test_nothing_of_the_file_is_written_outside_the_vault(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A real import through the dialog leaves no file anywhere but the vault's own."""
+    """A real import through the dialog leaves no file anywhere but the vault's own, even from
+    a file large enough to be read in a separate process."""
     vault_dir = make_vault(tmp_path / "v")
     source = tmp_path / "google.csv"
-    source.write_text(GOOGLE)
+    rows = [f"Person {n},person{n}@example.org,{'note ' * 12_000}" for n in range(20)]
+    source.write_text("Name,E-mail 1 - Value,Notes\n" + "\n".join(rows) + "\n")
+    assert source.stat().st_size >= WORKER_BYTES
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
@@ -237,7 +241,7 @@ def test_nothing_of_the_file_is_written_outside_the_vault(
         dialog(app).query_one("#dry-run").value = False
         await pilot.press("enter")
         await until(pilot, lambda: dialog(app).report is not None and not dialog(app).busy)
-        assert "Imported: created 2" in text_of(app, "#report-text")
+        assert "Imported: created 20" in text_of(app, "#report-text")
 
     drive(app, script)
     assert os.listdir(scratch) == []

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import sys
 import threading
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -210,6 +211,35 @@ def _worker(conn: Connection, data: bytes, opts: ImportOptions, region: str) -> 
         conn.close()
 
 
+_TRACKER_LOCK = threading.Lock()
+
+
+def _start_tracker() -> None:
+    """Start multiprocessing's resource tracker with the process's real stderr.
+
+    The tracker is started on the first ``spawn`` and handed ``sys.stderr.fileno()``. Under a
+    host that replaced ``sys.stderr`` with an object whose ``fileno()`` is -1 (Textual does,
+    for the whole time the TUI runs), that start fails with "bad value(s) in fds_to_keep" and
+    the import with it. So the tracker is started here, once, with ``sys.__stderr__`` in place;
+    later spawns find it running and do not look at ``sys.stderr`` again.
+    """
+    from multiprocessing import resource_tracker
+
+    with _TRACKER_LOCK:
+        try:
+            usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            usable = False
+        if usable or sys.__stderr__ is None:
+            resource_tracker.ensure_running()
+            return
+        replaced, sys.stderr = sys.stderr, sys.__stderr__
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = replaced
+
+
 class _WorkerRows:
     """Batches from a reader process started at once (so it starts while the vault prepares).
 
@@ -219,6 +249,7 @@ class _WorkerRows:
     """
 
     def __init__(self, data: bytes, opts: ImportOptions, region: str) -> None:
+        _start_tracker()
         context = multiprocessing.get_context("spawn")
         self._receiver, sender = context.Pipe(duplex=False)
         self._process = context.Process(

@@ -3,6 +3,11 @@ map, and the first rows exactly as an import takes them (``sheet.py``, ``first_r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from vault.errors import ImportFailed, InvalidInput
@@ -104,3 +109,44 @@ def test_first_rows_refuses_a_file_level_problem_in_one_line() -> None:
         first_rows(huge, ImportOptions(column_map={"name": "name"}), "FR", 5)
     with pytest.raises(ImportFailed, match="not in the CSV header"):
         first_rows(SHEET.encode(), ImportOptions(column_map={"Nope": "name"}), "FR", 5)
+
+
+LARGE_IMPORT = """
+import sys
+from vault.interchange import import_rows
+from vault.interchange.import_report import ImportOptions
+
+class NoDescriptor:  # what Textual puts in sys.stderr while the TUI runs
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): return -1
+
+if __name__ == "__main__":
+    if sys.argv[1] == "unguarded":
+        import_rows._start_tracker = lambda: None
+    data = ("name,email\\n" + "".join(f"P{n},p{n}@example.org\\n" for n in range(60_000))).encode()
+    assert len(data) >= import_rows.WORKER_BYTES
+    sys.stderr = NoDescriptor()
+    try:
+        source = import_rows.batches(data, ImportOptions(preset="generic"), "FR")
+        print(sum(len(b.rows) for b in source))
+        source.close()
+    except ValueError as error:
+        print(f"ValueError: {error}")
+"""
+
+
+@pytest.mark.parametrize("mode", ["guarded", "unguarded"])
+def test_a_large_file_is_read_in_a_process_even_without_a_stderr_descriptor(
+    tmp_path: Path, mode: str
+) -> None:
+    script = tmp_path / "large_import.py"
+    script.write_text(LARGE_IMPORT)
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True,
+                          cwd=root, env=env, timeout=300, check=False)  # fmt: skip
+    if mode == "guarded":
+        assert done.stdout.strip() == "60000", done.stderr
+    else:  # without the fix, the start of the reader process fails this way
+        assert done.stdout.strip() == "ValueError: bad value(s) in fds_to_keep"
