@@ -9,7 +9,8 @@ from textual.widgets import Button, Checkbox, Input, Select
 
 from tests.tui.app_helpers import app_for, drive, make_vault, screen_text, unlock, until
 from tui.app import KithApp
-from tui.screens.dialogs import BackupDialog, ExportDialog, ImportDialog, TaskDialog
+from tui.screens.dialogs import BackupDialog, ExportDialog, TaskDialog
+from tui.screens.import_dialog import ImportDialog
 from tui.screens.main import MainScreen
 from tui.widgets import ContactList
 
@@ -57,12 +58,22 @@ def test_import_then_export_through_the_dialogs(tmp_path: Path) -> None:
         await unlock(pilot, app)
         command(app, "Import contacts")
         await until(pilot, lambda: isinstance(app.screen, ImportDialog))
-        app.screen.query_one("#path", Input).value = str(tmp_path / "missing.vcf")
-        assert "Nothing was imported" in await run_dialog(pilot, app)  # one line, why
-        app.screen.query_one("#path", Input).value = str(source)
-        app.screen.query_one("#tags", Input).value = "imported"
-        result = await run_dialog(pilot, app)
-        assert "Added 2, merged 0" in result and "plaintext" in result
+        dialog = app.screen
+        assert isinstance(dialog, ImportDialog)
+        message = dialog.query_one("#message")
+        dialog.query_one("#path", Input).value = str(tmp_path / "missing.vcf")
+        await pilot.press("enter")
+        await until(pilot, lambda: message.has_class("error"))
+        assert "Nothing was imported" in str(message.render())  # one line, why
+        dialog.query_one("#path", Input).value = str(source)
+        dialog.query_one("#tags", Input).value = "imported"
+        await pilot.press("enter")  # a vCard: straight to the preview
+        await until(pilot, lambda: dialog.query_one("#run").has_focus)
+        dialog.query_one("#dry-run", Checkbox).value = False
+        await pilot.press("enter")
+        await until(pilot, lambda: dialog.report is not None and not dialog.busy)
+        result = str(dialog.query_one("#report-text").render())
+        assert "created 2, merged 0" in result and "plaintext" in result
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.complete)
         rows = app.screen.query_one(ContactList).rows

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -31,18 +32,18 @@ from textual.widgets import Button, Checkbox, Input, ProgressBar, Select, Static
 
 from tui.safe_text import safe
 from tui.screens.base import KithModal
+from tui.screens.import_dialog import open_import
 from tui.screens.palette import screen_commands
 from tui.widgets.tick_box import TickBox
 from vault.backup import create as backup
 from vault.backup import diceware
-from vault.errors import ImportFailed, InvalidInput, KithError
+from vault.errors import InvalidInput, KithError
 from vault.interchange import exporter
-from vault.interchange.importer import ImportOptions, import_contacts
 
 if TYPE_CHECKING:
     from tui.screens.host import KithHost
 
-__all__ = ["BackupDialog", "ExportDialog", "ImportDialog", "commands"]
+__all__ = ["BackupDialog", "ExportDialog", "commands"]
 
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 DESTROY = (
@@ -55,8 +56,9 @@ DESTROY = (
 def commands(app: KithHost) -> Iterator[SystemCommand]:
     """The palette entries for the dialogs and the organizing screens."""
     yield SystemCommand(
-        "Import contacts", "From a vCard, CSV or JSON file", ImportDialog.opener(app)
-    )
+        "Import contacts", "From a vCard, CSV or JSON file: preset or column map, preview, "
+        "dry run (i)", partial(open_import, app),
+    )  # fmt: skip
     yield SystemCommand("Export contacts", "To a plaintext vCard, CSV or JSON file",
                         ExportDialog.opener(app))  # fmt: skip
     yield SystemCommand("Back up vault", "An encrypted, signed backup file",
@@ -180,45 +182,6 @@ class TaskDialog(KithModal[bool]):
         self.query_one("#run", Button).disabled = False
         self.changed = self.changed or message.changed
         self.say(message.lines, error=not message.ok)
-
-
-class ImportDialog(TaskDialog):
-    """Import contacts from a file, all or nothing; matching contacts are merged."""
-
-    TITLE_TEXT = "Import contacts (vCard, CSV or JSON; format and columns are detected)"
-    RUN_LABEL = "Import"
-
-    def form(self) -> ComposeResult:
-        yield Input(placeholder="File to import, e.g. ~/Downloads/contacts.vcf", id="path")
-        yield Input(placeholder="Tag every imported contact (optional, comma-separated)", id="tags")
-        yield TickBox("Dry run: only show what would be added and merged", id="dry-run")
-
-    def perform(self, progress: Callable[[str, int, int], None]) -> tuple[list[str], bool]:
-        vault = self.kith.vault
-        if vault is None:
-            raise InvalidInput("(the vault is locked)")
-        path = _path(self.query_one("#path", Input).value)
-        dry_run = self.query_one("#dry-run", Checkbox).value
-        try:
-            if path.stat().st_size > MAX_IMPORT_BYTES:
-                raise ImportFailed("(the file is larger than 512 MiB; split it)")
-            data = path.read_bytes()
-        except OSError as error:
-            raise ImportFailed(f"(cannot read the file: {error.strerror or 'error'})") from None
-        options = ImportOptions(tags=_tags(self.query_one("#tags", Input).value), dry_run=dry_run)
-        outcome = import_contacts(vault, data, options, progress)
-        c = outcome.counts()
-        verb = "Would add" if dry_run else "Added"
-        lines = [
-            f"{verb} {c['added']}, merged {c['merged']}, unchanged {c['unchanged']}, skipped "
-            f"{c['skipped']}, rejected {c['errors']} ({c['rows']} record(s) read)."
-        ]
-        issues = sorted(outcome.skipped + outcome.errors + outcome.warnings, key=lambda i: i.line)
-        lines += [f"line {i.line}: {i.message}" for i in issues[:5]]
-        if len(issues) > 5:
-            lines.append(f"... and {len(issues) - 5} more (`kith import --dry-run` lists all).")
-        lines.append("Dry run: nothing was changed." if dry_run else DESTROY)
-        return lines, not dry_run and bool(c["added"] or c["merged"])
 
 
 class ExportDialog(TaskDialog):

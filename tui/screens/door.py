@@ -65,7 +65,7 @@ class DoorScreen(KithScreen[None]):
                       padding: 0 2; }
     DoorScreen #event { text-style: bold; }
     DoorScreen .row { height: 1; margin-top: 1; }
-    DoorScreen .row Static { width: 16; }
+    DoorScreen .row Static { width: 18; }
     DoorScreen .row Input { width: 1fr; }
     DoorScreen ConsentBox { margin-top: 1; }
     DoorScreen #message { height: auto; min-height: 2; margin-top: 1; }
@@ -78,10 +78,19 @@ class DoorScreen(KithScreen[None]):
         self.matcher: ContactMatcher | None = None
         self.count = 0
 
+    LABELS: ClassVar[dict[str, str]] = {"name": "Name", "reach": "Email or phone"}
+
     def _row(self, label: str, field: str, placeholder: str) -> Horizontal:
-        return Horizontal(Static(Text(label)),
+        return Horizontal(Static(Text(f"  {label}"), id=f"{field}-label"),
                           Input(placeholder=placeholder, id=field, compact=True, max_length=300),
                           classes="row")  # fmt: skip
+
+    def on_descendant_focus(self) -> None:
+        """Mark the field being typed in with `>`: seen without colour, and from across a table
+        (and a script driving a real terminal can wait for it before typing on)."""
+        for field, label in self.LABELS.items():
+            mark = "> " if self.query_one(f"#{field}", Input).has_focus else "  "
+            self.query_one(f"#{field}-label", Static).update(Text(mark + label))
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="box"):
@@ -89,8 +98,8 @@ class DoorScreen(KithScreen[None]):
             heading.append(safe(self.event.name, max_len=50))
             heading.append(f"   {minute(self.event.starts)} UTC", style="not bold")
             yield Static(heading, id="event")
-            yield self._row("Name", "name", "as they want to be called")
-            yield self._row("Email or phone", "reach", "one of them is enough")
+            yield self._row(self.LABELS["name"], "name", "as they want to be called")
+            yield self._row(self.LABELS["reach"], "reach", "one of them is enough")
             yield ConsentBox(CONSENT_TEXT, id="consent")
             yield Static(Text("Preparing: reading who is already in the vault..."),
                          id="message", classes="muted")  # fmt: skip

@@ -84,6 +84,7 @@ class MainScreen(Deleting, Marking, ReloadsOnChangesElsewhere, KithScreen[None])
         Binding("w", "who_may", "Who may", show=False),
         Binding("v", "events", "Events", show=False),
         Binding("o", "outreach", "Outreach", show=False),
+        Binding("i", "import_file", "Import", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("asterisk", "mark_all", "Mark all shown", show=False),
         Binding("u", "unmark_all", "Unmark all", show=False),
@@ -411,6 +412,12 @@ class MainScreen(Deleting, Marking, ReloadsOnChangesElsewhere, KithScreen[None])
         box = self.query_one("#filter", ContactFilter)
         box.value = query
         box.focus()
+
+    def action_import_file(self) -> None:
+        """Import contacts from a file: preset or column map, preview, dry run first."""
+        from tui.screens.import_dialog import open_import
+
+        open_import(self.kith)
 
     def action_focus_filter(self) -> None:
         """Put the cursor in the filter box."""

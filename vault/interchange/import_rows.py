@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import sys
 import threading
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -41,7 +42,7 @@ from vault.domain import preferences as prefs_mod
 from vault.domain.model import ContactDraft
 from vault.domain.validate import normalize_draft, normalize_email
 from vault.errors import ImportFailed, InvalidInput, KithError
-from vault.interchange import read_contacts
+from vault.interchange import ImportRecord, read_contacts
 from vault.interchange.import_report import ImportOptions, Issue
 
 BATCH_ROWS = 1000
@@ -145,6 +146,41 @@ def _normalize(draft: ContactDraft, region: str, line: int, out: Batch) -> Conta
     return None
 
 
+def _take(record: ImportRecord, opts: ImportOptions, region: str, batch: Batch) -> None:
+    """Count ``record`` into ``batch``: a normalized row, or the issue that keeps it out."""
+    batch.records += 1
+    batch.line = record.line
+    if record.is_group:
+        batch.skipped.append(
+            Issue(record.line, "group", "a contact group (a list of members), not a person")
+        )
+        return
+    draft = record.draft
+    if opts.tags:
+        draft = replace(draft, tags=draft.tags + opts.tags)
+    draft, denies = civicrm_flags(draft)
+    clean = _normalize(draft, region, record.line, batch)
+    if clean is not None:
+        batch.rows.append(Row(record.line, clean, denies))
+
+
+def first_rows(data: bytes, opts: ImportOptions, region: str, limit: int) -> Batch:
+    """The first ``limit`` records exactly as an import would take them (normalized rows, or
+    the issue that keeps each out), for a preview; reads no further. Raises ``ImportFailed``
+    for a file-level problem met on the way."""
+    batch = Batch()
+    try:
+        for record in read_contacts(
+            data, fmt=opts.fmt, preset=opts.preset, column_map=opts.column_map
+        ):
+            _take(record, opts, region, batch)
+            if batch.records >= limit:
+                break
+    except InvalidInput as error:
+        raise ImportFailed(f"({why(error)})") from None
+    return batch
+
+
 def read_rows(data: bytes, opts: ImportOptions, region: str) -> Generator[Batch, None, None]:
     """Batches of normalized rows, in this process; raises ``ImportFailed``."""
     batch = Batch()
@@ -152,20 +188,7 @@ def read_rows(data: bytes, opts: ImportOptions, region: str) -> Generator[Batch,
         for record in read_contacts(
             data, fmt=opts.fmt, preset=opts.preset, column_map=opts.column_map
         ):
-            batch.records += 1
-            batch.line = record.line
-            if record.is_group:
-                batch.skipped.append(
-                    Issue(record.line, "group", "a contact group (a list of members), not a person")
-                )
-                continue
-            draft = record.draft
-            if opts.tags:
-                draft = replace(draft, tags=draft.tags + opts.tags)
-            draft, denies = civicrm_flags(draft)
-            clean = _normalize(draft, region, record.line, batch)
-            if clean is not None:
-                batch.rows.append(Row(record.line, clean, denies))
+            _take(record, opts, region, batch)
             if len(batch.rows) >= BATCH_ROWS:
                 yield batch
                 batch = Batch()
@@ -188,6 +211,35 @@ def _worker(conn: Connection, data: bytes, opts: ImportOptions, region: str) -> 
         conn.close()
 
 
+_TRACKER_LOCK = threading.Lock()
+
+
+def _start_tracker() -> None:
+    """Start multiprocessing's resource tracker with the process's real stderr.
+
+    The tracker is started on the first ``spawn`` and handed ``sys.stderr.fileno()``. Under a
+    host that replaced ``sys.stderr`` with an object whose ``fileno()`` is -1 (Textual does,
+    for the whole time the TUI runs), that start fails with "bad value(s) in fds_to_keep" and
+    the import with it. So the tracker is started here, once, with ``sys.__stderr__`` in place;
+    later spawns find it running and do not look at ``sys.stderr`` again.
+    """
+    from multiprocessing import resource_tracker
+
+    with _TRACKER_LOCK:
+        try:
+            usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            usable = False
+        if usable or sys.__stderr__ is None:
+            resource_tracker.ensure_running()
+            return
+        replaced, sys.stderr = sys.stderr, sys.__stderr__
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = replaced
+
+
 class _WorkerRows:
     """Batches from a reader process started at once (so it starts while the vault prepares).
 
@@ -197,6 +249,7 @@ class _WorkerRows:
     """
 
     def __init__(self, data: bytes, opts: ImportOptions, region: str) -> None:
+        _start_tracker()
         context = multiprocessing.get_context("spawn")
         self._receiver, sender = context.Pipe(duplex=False)
         self._process = context.Process(
@@ -282,6 +335,7 @@ __all__ = [
     "Row",
     "batches",
     "civicrm_flags",
+    "first_rows",
     "read_rows",
     "why",
 ]
