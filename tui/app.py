@@ -35,6 +35,7 @@ from textual.worker import WorkerFailed
 
 from tui.screens.base import show_keys
 from tui.screens.roster import Roster
+from tui.signals import deadline_after_signal, hang_point
 from vault import KdfParams, Vault, is_vault
 
 __all__ = ["KithApp", "make_app", "run_app"]
@@ -313,10 +314,16 @@ def run_app(
     allow_weak = os.environ.get("KITH_ALLOW_WEAK_KDF") == "1"
     timeout = idle_timeout if idle_timeout and idle_timeout > 0 else _idle_timeout_from_env()
     app = make_app(vault_dir, idle_timeout=timeout, allow_weak=allow_weak, passphrase=passphrase)
-    try:
-        app.run()
-    finally:
+
+    def lock() -> None:
         if app.vault is not None:
             app.vault.lock()
+
+    with deadline_after_signal(lock):
+        try:
+            app.run()
+        finally:
+            hang_point("tui-exit")
+            lock()
     if app.return_code:
         raise SystemExit(app.return_code)

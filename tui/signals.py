@@ -11,17 +11,30 @@ then exits 128 + the signal number, as a shell reports a process killed by it.
 The handlers are installed for one CLI run and the previous ones restored after it (the
 in-process test runner and the TUI keep their own). Only the main thread can set handlers;
 elsewhere nothing is changed.
+
+The TUI adds a deadline (``deadline_after_signal``): the Ctrl-C path still runs first, but a
+TUI whose terminal is gone must not outlive it holding an unlocked vault. Seen in test runs on
+a loaded machine: `kith tui` processes left spinning after their tmux server was killed, with
+both signals ignored (the handler ignores a second signal so that cleanup is not interrupted,
+and the shutdown never ended). So ``GRACE_SECONDS`` after the signal, if the process still
+runs, the vault is locked (its keys wiped) and the process exits at once with 128 + the
+signal number. CLI commands get no such deadline: their cleanup (overwriting a partial
+plaintext export) must be allowed to finish.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+GRACE_SECONDS = 5.0
+HANG_ENV = "KITH_TEST_HANG_AT"
 
 
 class Terminated(KeyboardInterrupt):
@@ -52,3 +65,44 @@ def terminate_like_ctrl_c() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def deadline_after_signal(
+    last_words: Callable[[], None], grace: float = GRACE_SECONDS
+) -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP take the Ctrl-C path (``Terminated``) and, if the
+    process still runs ``grace`` seconds later, ``last_words`` runs (the TUI locks its vault)
+    and the process exits with 128 + the signal number, whatever its shutdown is waiting on."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def last_resort(signum: int) -> None:
+        time.sleep(grace)
+        try:
+            last_words()
+        finally:
+            os._exit(128 + signum)
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=last_resort, args=(signum,), daemon=True,
+                         name="kith-signal-deadline").start()  # fmt: skip
+        _raise(signum, frame)
+
+    previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
+    for sig in SIGNALS:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def hang_point(name: str) -> None:
+    """Tests only: block here for good when ``KITH_TEST_HANG_AT`` equals ``name``, standing in
+    for a shutdown that never ends (``tests/tui/test_tmux_hangup.py``)."""
+    if os.environ.get(HANG_ENV) == name:
+        while True:
+            time.sleep(60)
