@@ -5,8 +5,8 @@ in the history and the frequency limit it reaches, then sign a newcomer up at th
 mode with consent. Door mode is typed one field at a time: a key typed before the screen moved
 the focus would land in the field that had it, so the test waits for the `>` that marks the
 field being typed in before typing into it (and, in the log dialog, for the first letters
-typed to show in the kind field). Not here yet: an outreach preview (its screen is
-built on another branch). Every wait is for text on the screen; the timeouts only end a failing
+typed to show in the kind field). The outreach preview has its own tmux test
+(`test_tmux_outreach.py`). Every wait is for text on the screen; the timeouts only end a failing
 test.
 """
 

@@ -1,6 +1,6 @@
-"""Import, export and backup as dialogs, with progress; the same vault code as the CLI.
+"""Export and backup as dialogs, with progress; the same vault code as the CLI. (Import has
+its own steps: ``tui/screens/import_dialog.py``, opened from here by the palette.)
 
-    import  -> vault.importer.import_contacts   (as `kith import FILE [--tag T] [--dry-run]`)
     export  -> vault.exporter.export_contacts   (as `kith export --format F --out FILE --tag T`)
     backup  -> vault.backup.create              (as `kith backup create --out ...`)
 
@@ -11,7 +11,8 @@ Rules and reasons:
   or an export the dialog says to destroy the plaintext file, as the CLI does.
 - A generated backup passphrase is shown once, in the dialog, and nowhere else.
 - After an import the contact list is rebuilt from the vault, so merged contacts do not linger.
-- Organizing screens (segments, history) are not built yet: their palette entries say so.
+- The organizing screens (segments, events, who may I contact, outreach, sync, the map) add
+  their own palette entries (``screen_commands``).
 """
 
 from __future__ import annotations
