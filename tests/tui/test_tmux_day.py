@@ -12,9 +12,6 @@ test.
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui.app_helpers import PASSPHRASE
-from tests.tui.test_tmux_smoke import HEIGHT, WIDTH, Tmux, kith_command, pytestmark  # noqa: F401
+from tests.tui.test_tmux_smoke import Tmux, kith_in_tmux, pytestmark  # noqa: F401
 from tests.tui.workspace_helpers import make_organizing_vault
 from vault.api import Vault
 
@@ -38,17 +35,8 @@ def day(tmp_path: Path) -> Iterator[tuple[Tmux, Path]]:
         people = ("Ada Brandt", "Chiara Dumont", "Efua Fontaine")
         vault.segments.add(volunteers, [bytes.fromhex(ids[n]) for n in people])
         vault.segments.create("canvass team")
-    session = Tmux(f"kith-day-{os.getpid()}")
-    command = shlex.join([*kith_command(), "--vault", str(folder), "tui"])
-    root = shlex.quote(str(Path(__file__).resolve().parents[2]))
-    env = f"cd {root} && env -u COLUMNS -u LINES TERM=xterm-256color"
-    session.run("-f", "/dev/null", "new-session", "-d", "-s", "kith",
-                "-x", str(WIDTH), "-y", str(HEIGHT), "sleep 120")  # fmt: skip
-    session.run("respawn-pane", "-k", "-t", "kith", f"{env} {command}; sleep 60")
-    try:
+    with kith_in_tmux("kith-day", folder, after="sleep 60") as session:
         yield session, folder
-    finally:
-        subprocess.run(["tmux", "-L", session.socket, "kill-server"], check=False)
 
 
 def test_a_days_work(day: tuple[Tmux, Path]) -> None:

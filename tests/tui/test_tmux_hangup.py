@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.tui.app_helpers import PASSPHRASE, PEOPLE, make_vault
-from tests.tui.test_tmux_smoke import HEIGHT, WIDTH, Tmux, kith_command, pytestmark  # noqa: F401
+from tests.tui.test_tmux_smoke import Tmux, kith_in_tmux, pytestmark  # noqa: F401
 from tui.signals import GRACE_SECONDS, HANG_ENV
 
 WAIT = 60.0
@@ -30,18 +30,9 @@ WAIT = 60.0
 def hanging(tmp_path: Path) -> Iterator[tuple[Tmux, Path]]:
     folder = make_vault(tmp_path / "vault", PEOPLE)
     status = tmp_path / "status"
-    session = Tmux(f"kith-hup-{os.getpid()}")
-    command = shlex.join([*kith_command(), "--vault", str(folder), "tui"])
-    root = shlex.quote(str(Path(__file__).resolve().parents[2]))
-    env = f"cd {root} && env -u COLUMNS -u LINES TERM=xterm-256color {HANG_ENV}=tui-exit"
-    session.run("-f", "/dev/null", "new-session", "-d", "-s", "kith",
-                "-x", str(WIDTH), "-y", str(HEIGHT), "sleep 120")  # fmt: skip
-    session.run("respawn-pane", "-k", "-t", "kith",
-                f"{env} {command}; echo $? > {shlex.quote(str(status))}; sleep 60")  # fmt: skip
-    try:
+    after = f"echo $? > {shlex.quote(str(status))}; sleep 60"
+    with kith_in_tmux("kith-hup", folder, env=f"{HANG_ENV}=tui-exit", after=after) as session:
         yield session, status
-    finally:
-        subprocess.run(["tmux", "-L", session.socket, "kill-server"], check=False)
 
 
 def _kith_pid(tmux: Tmux) -> int:

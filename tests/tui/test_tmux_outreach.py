@@ -9,9 +9,6 @@ server). Every wait is for text on the screen; the timeouts only end a failing t
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +17,7 @@ import pytest
 from outreach.outbox import Outbox
 from tests.tui.app_helpers import PASSPHRASE
 from tests.tui.outreach_helpers import make_outreach_vault
-from tests.tui.test_tmux_smoke import HEIGHT, WIDTH, Tmux, kith_command, pytestmark  # noqa: F401
+from tests.tui.test_tmux_smoke import Tmux, kith_in_tmux, pytestmark  # noqa: F401
 from vault.api import Vault
 
 WAIT = 120.0
@@ -30,17 +27,8 @@ WAIT = 120.0
 def terminal(tmp_path: Path) -> Iterator[tuple[Tmux, Path]]:
     folder = tmp_path / "vault"
     make_outreach_vault(folder)
-    session = Tmux(f"kith-outreach-{os.getpid()}")
-    command = shlex.join([*kith_command(), "--vault", str(folder), "tui"])
-    root = shlex.quote(str(Path(__file__).resolve().parents[2]))
-    env = f"cd {root} && env -u COLUMNS -u LINES TERM=xterm-256color"
-    session.run("-f", "/dev/null", "new-session", "-d", "-s", "kith",
-                "-x", str(WIDTH), "-y", str(HEIGHT), "sleep 120")  # fmt: skip
-    session.run("respawn-pane", "-k", "-t", "kith", f"{env} {command}; sleep 60")
-    try:
+    with kith_in_tmux("kith-outreach", folder, after="sleep 60") as session:
         yield session, folder
-    finally:
-        subprocess.run(["tmux", "-L", session.socket, "kill-server"], check=False)
 
 
 def test_compose_and_preview_an_email_to_the_marked(terminal: tuple[Tmux, Path]) -> None:

@@ -8,6 +8,7 @@ installs it). It uses its own tmux server socket, so it never touches the user's
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -67,21 +68,31 @@ def kith_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "tui"]
 
 
-@pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    folder = make_vault(tmp_path / "vault", [*PEOPLE, HOSTILE])
-    session = Tmux(f"kith-test-{os.getpid()}")
+@contextlib.contextmanager
+def kith_in_tmux(name: str, folder: Path, *, env: str = "", after: str = "sleep 30"
+                 ) -> Iterator[Tmux]:
+    """`kith --vault FOLDER tui` in a tmux window of WIDTH x HEIGHT on a private server named
+    ``name``, with ``env`` (``VAR=value ...``) added and ``after`` run once it ends; the server
+    is killed however the test ends."""
+    session = Tmux(f"{name}-{os.getpid()}")
     command = shlex.join([*kith_command(), "--vault", str(folder), "tui"])
     root = shlex.quote(str(Path(__file__).resolve().parents[2]))
-    env = f"cd {root} && env -u COLUMNS -u LINES TERM=xterm-256color"  # size from the pty
-    # Create the window at its size first, then start kith in it, so kith starts at 100x30.
+    setup = f"cd {root} && env -u COLUMNS -u LINES TERM=xterm-256color {env}"  # size: the pty
+    # Create the window at its size first, then start kith in it, so kith starts at that size.
     session.run("-f", "/dev/null", "new-session", "-d", "-s", "kith",
-                "-x", str(WIDTH), "-y", str(HEIGHT), "sleep 60")  # fmt: skip
-    session.run("respawn-pane", "-k", "-t", "kith", f"{env} {command}; sleep 30")
+                "-x", str(WIDTH), "-y", str(HEIGHT), "sleep 120")  # fmt: skip
+    session.run("respawn-pane", "-k", "-t", "kith", f"{setup} {command}; {after}")
     try:
         yield session
     finally:
         subprocess.run(["tmux", "-L", session.socket, "kill-server"], check=False)
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    folder = make_vault(tmp_path / "vault", [*PEOPLE, HOSTILE])
+    with kith_in_tmux("kith-test", folder) as session:
+        yield session
 
 
 def test_kith_tui_in_a_real_terminal(tmux: Tmux) -> None:
