@@ -31,11 +31,10 @@ from textual.widgets import Footer, Header, OptionList, Static
 from outreach.outbox import Message, Outbox
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
-from tui.screens.posted import Posted, ReceivesPosted, cancelled
+from tui.screens.posted import ReceivesPosted
 from tui.screens.profile import day
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
-from vault.errors import KithError
 
 if TYPE_CHECKING:
     from tui.screens.host import KithHost
@@ -145,16 +144,9 @@ class OutreachScreen(ReceivesPosted, KithScreen[None]):
 
     @work(thread=True, exclusive=True, group="outbox")
     def _read(self, keep: str | None) -> None:
-        try:
-            messages, counts = read_outbox(self.vault)
-        except KithError as error:
-            self.post_message(Posted(partial(self.say, error=True), error.message))
-            return
-        except Exception:
-            if cancelled():
-                return
-            raise
-        self.post_message(Posted(self._show, messages, counts, keep))
+        self.post_result(lambda: read_outbox(self.vault),
+                         lambda found: self._show(found[0], found[1], keep),
+                         partial(self.say, error=True))
 
     def _show(self, messages: list[Message], counts: Counts, keep: str | None) -> None:
         self.messages, self.counts = messages, counts

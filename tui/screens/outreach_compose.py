@@ -34,7 +34,7 @@ from outreach.compose import Draft, compose
 from outreach.outbox import Message
 from tui.safe_text import safe
 from tui.screens.base import KithModal
-from tui.screens.posted import Posted, ReceivesPosted, cancelled
+from tui.screens.posted import ReceivesPosted
 from tui.screens.profile import minute
 from vault.api import Vault
 from vault.errors import InvalidInput, KithError
@@ -195,19 +195,13 @@ class ComposeDialog(ReceivesPosted, KithModal[Message | None]):
 
     @work(thread=True, exclusive=True, group="compose")
     def _store(self, draft: Draft) -> None:
-        try:
+        def store() -> object:
             audience = parse_audience(self.vault, draft.audience)
             if not candidates(self.vault, audience, int(time.time())):
                 raise InvalidInput("(the audience is empty: nobody is in it)")
-            made = compose(self.vault, draft)
-        except KithError as error:
-            self.post_message(Posted(self._refused, error.message))
-            return
-        except Exception:
-            if cancelled():
-                return
-            raise
-        self.post_message(Posted(self.dismiss, made))
+            return compose(self.vault, draft)
+
+        self.post_result(store, self.dismiss, self._refused)
 
     def _refused(self, message: str) -> None:
         self.busy = False

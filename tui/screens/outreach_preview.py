@@ -38,10 +38,10 @@ from tui.phone_display import readable_phone
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
 from tui.screens.may_contact import SHOWN, until_note
-from tui.screens.posted import Posted, ReceivesPosted, cancelled
+from tui.screens.posted import ReceivesPosted
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
-from vault.errors import KithError, NotFound
+from vault.errors import NotFound
 
 __all__ = ["Preview", "PreviewScreen", "build_preview", "describe"]
 
@@ -167,16 +167,8 @@ class PreviewScreen(ReceivesPosted, KithScreen[bool]):
 
     @work(thread=True, exclusive=True, group="preview")
     def _build(self) -> None:
-        try:
-            preview = build_preview(self.vault, self.message, int(time.time()))
-        except KithError as error:
-            self.post_message(Posted(self._failed, error.message))
-            return
-        except Exception:
-            if cancelled():
-                return
-            raise
-        self.post_message(Posted(self._show, preview))
+        self.post_result(lambda: build_preview(self.vault, self.message, int(time.time())),
+                         self._show, self._failed)
 
     def _failed(self, message: str) -> None:
         line = self.query_one("#status", Static)

@@ -31,10 +31,9 @@ from outreach.report import Report, report
 from tui.safe_text import safe
 from tui.screens.base import KithScreen
 from tui.screens.outreach_preview import NAME_CELLS, describe
-from tui.screens.posted import Posted, ReceivesPosted, cancelled
+from tui.screens.posted import ReceivesPosted
 from tui.widgets.columns import fit_cell
 from vault.api import Vault
-from vault.errors import KithError
 
 __all__ = ["ReportScreen", "report_table"]
 
@@ -123,16 +122,7 @@ class ReportScreen(ReceivesPosted, KithScreen[None]):
 
     @work(thread=True, exclusive=True, group="report")
     def _build(self) -> None:
-        try:
-            view = build_report(self.vault, self.message)
-        except KithError as error:
-            self.post_message(Posted(self._failed, error.message))
-            return
-        except Exception:
-            if cancelled():
-                return
-            raise
-        self.post_message(Posted(self._show, view))
+        self.post_result(lambda: build_report(self.vault, self.message), self._show, self._failed)
 
     def _failed(self, message: str) -> None:
         line = self.query_one("#status", Static)

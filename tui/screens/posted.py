@@ -14,6 +14,8 @@ from typing import Any
 from textual.message import Message
 from textual.worker import get_current_worker
 
+from vault.errors import KithError
+
 __all__ = ["Posted", "ReceivesPosted", "cancelled"]
 
 
@@ -40,3 +42,20 @@ class ReceivesPosted:
     def on_posted(self, message: Posted) -> None:
         """Run the posted callback."""
         message.callback(*message.args)
+
+    def post_result(self, compute: Callable[[], Any], done: Callable[..., object],
+                    failed: Callable[[str], object]) -> None:
+        """In a worker thread: post ``done(compute())``, or ``failed(message)`` when ``compute``
+        raises a ``KithError``. Any other error after the screen was closed (the vault locked
+        under the worker) ends the worker quietly; before that, it is a fault and is raised."""
+        post = self.post_message  # type: ignore[attr-defined]  # mixed into a Screen
+        try:
+            result = compute()
+        except KithError as error:
+            post(Posted(failed, error.message))
+            return
+        except Exception:
+            if cancelled():
+                return
+            raise
+        post(Posted(done, result))
