@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
-from sync import session
-from sync.replica import Replica
 from tests.relay.conftest import Backend, RelayProcess
 from tests.sync.pair import CONTACT
 from tests.tui.app_helpers import app_for, drive, screen_text, unlock, until
-from tests.tui.sync_helpers import PASSPHRASE, ok, pair
+from tests.tui.sync_helpers import PASSPHRASE, ok, pair, wait_for_one_peer
 from tui.app import KithApp
 from tui.screens.main import MainScreen
 from tui.screens.sync_now import SyncNowDialog
@@ -192,21 +189,7 @@ def test_two_vaults_sync_through_the_configured_relays_from_the_tui(
 def test_connect_to_a_peer_who_waits(tmp_path: Path, passphrase_file: Path) -> None:
     """`kith sync connect` from the TUI: bob waits (`session.serve`, as `kith sync serve`)."""
     alice, bob = pair(tmp_path, passphrase_file)
-    port: list[int] = []
-    listening = threading.Event()
-    failures: list[str] = []
-
-    def serve_bob() -> None:
-        with Vault.open(bob.vault_dir, PASSPHRASE) as opened:
-            try:
-                session.serve(lambda: Replica(opened), "127.0.0.1", 0,
-                              lambda bound: (port.append(bound), listening.set()))  # fmt: skip
-            except Exception as error:  # reported below
-                failures.append(type(error).__name__)
-
-    server = threading.Thread(target=serve_bob, daemon=True)
-    server.start()
-    assert listening.wait(60)
+    bob_waits = wait_for_one_peer(bob.vault_dir)
     seen: dict[str, str] = {}
 
     async def script(pilot: Pilot[None], app: KithApp) -> None:
@@ -219,15 +202,15 @@ def test_connect_to_a_peer_who_waits(tmp_path: Path, passphrase_file: Path) -> N
         dialog.query_one("#how", Select).value = "connect"
         await pilot.pause()
         dialog.query_one("#peer", Input).value = "bob"
-        dialog.query_one("#where", Input).value = f"127.0.0.1:{port[0]}"
+        dialog.query_one("#where", Input).value = f"127.0.0.1:{bob_waits.port}"
         dialog.query_one("#where", Input).focus()
         await pilot.press("enter")
         await until(pilot, lambda: dialog.result is not None)
         seen["result"] = text_of(app, "#result")
 
     drive(app_for(alice.vault_dir), script)
-    server.join(60)
-    assert not failures
+    bob_waits.thread.join(60)
+    assert not bob_waits.failures
     assert seen["result"].startswith("synced with bob: sent ")
     assert "refused 0" in seen["result"]
     with Vault.open(bob.vault_dir, PASSPHRASE) as opened:

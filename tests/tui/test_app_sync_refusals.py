@@ -5,18 +5,16 @@ for while a sync runs is refused at once; locking during a wait for a peer stops
 from __future__ import annotations
 
 import socket
-import threading
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
-from sync import session
 from sync.errors import UnverifiedPeer
 from sync.replica import Replica
 from tests.tui.app_helpers import app_for, drive, screen_text, unlock, until
-from tests.tui.sync_helpers import PASSPHRASE, make_org, ok, pair
+from tests.tui.sync_helpers import PASSPHRASE, make_org, ok, pair, wait_for_one_peer
 from tests.tui.test_app_sync import open_sync, sync_now, text_of
 from tui.app import KithApp
 from tui.errors import SyncRunning
@@ -90,21 +88,7 @@ def test_a_session_with_an_unverified_peer_is_refused(
     ok(alice.kith("peer", "add", "bob", bob.code()))  # neither verifies the other
     ok(bob.kith("peer", "add", "alice", alice.code()))
     ok(bob.kith("peer", "verify", "alice", "--yes"))  # only bob did: alice must still refuse
-    port: list[int] = []
-    listening = threading.Event()
-    failures: list[str] = []
-
-    def serve_bob() -> None:
-        with Vault.open(bob.vault_dir, PASSPHRASE) as opened:
-            try:
-                session.serve(lambda: Replica(opened), "127.0.0.1", 0,
-                              lambda bound: (port.append(bound), listening.set()))  # fmt: skip
-            except Exception as error:
-                failures.append(type(error).__name__)
-
-    server = threading.Thread(target=serve_bob, daemon=True)
-    server.start()
-    assert listening.wait(60)
+    bob_waits = wait_for_one_peer(bob.vault_dir)
     seen: dict[str, str] = {}
 
     async def script(pilot: Pilot[None], app: KithApp) -> None:
@@ -116,7 +100,7 @@ def test_a_session_with_an_unverified_peer_is_refused(
         assert isinstance(dialog, SyncNowDialog)
         dialog.query_one("#how", Select).value = "connect"
         await pilot.pause()
-        dialog.query_one("#where", Input).value = f"127.0.0.1:{port[0]}"
+        dialog.query_one("#where", Input).value = f"127.0.0.1:{bob_waits.port}"
         dialog.query_one("#where", Input).focus()
         await pilot.press("enter")
         await until(pilot, lambda: dialog.result is not None)
@@ -124,10 +108,10 @@ def test_a_session_with_an_unverified_peer_is_refused(
         seen["error"] = str(dialog.query_one("#result", Static).has_class("error"))
 
     drive(app_for(alice.vault_dir), script)
-    server.join(60)
+    bob_waits.thread.join(60)
     assert seen["result"] == UnverifiedPeer().message
     assert seen["error"] == "True"
-    assert failures  # bob's side saw the session fail
+    assert bob_waits.failures  # bob's side saw the session fail
 
 
 def test_a_share_asked_for_while_a_sync_runs_is_refused_at_once(
